@@ -1,0 +1,38 @@
+"""Program-side plumbing shared by the four resource classes (no API code here)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import pulumi
+
+from ..schema import ResourceSchema
+
+
+def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """All properties of the resource, inputs from ``args`` (an XArgs object) or keyword arguments.
+
+    Output-only properties are present as None so that Pulumi resolves them as outputs.
+    """
+    if args is not None:
+        given = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
+        extra = {k: v for k, v in kwargs.items() if v is not None}
+        if extra:
+            raise TypeError(f"{schema.kind}: pass either an args object or keyword arguments, "
+                            f"not both (got {sorted(extra)})")
+    else:
+        given = kwargs
+    return {p.python_name: given.get(p.python_name) for p in schema.properties}
+
+
+def resource_options(schema: ResourceSchema,
+                     opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+    """Marks the schema's secret properties as secret outputs."""
+    extra = pulumi.ResourceOptions(additional_secret_outputs=schema.secret_outputs)
+    return pulumi.ResourceOptions.merge(opts, extra)
+
+
+def lookup_options(opts: Optional[pulumi.ResourceOptions], id_: pulumi.Input[str]) -> pulumi.ResourceOptions:
+    """Options for ``X.get``: Pulumi reads the existing object with this id instead of creating one."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))

@@ -1,0 +1,219 @@
+"""What the four providers share: check, diff, error translation and the provider base class.
+
+A provider module only says how its resource maps onto the Svix API (create/read/update/delete
+with a client); everything driven by schema.yaml — validation, normalisation, diffing, which
+properties force a replacement — lives here, once.
+
+Nothing here is imported by ``import pulumi_svix`` until a provider method runs: pydantic and
+requests stay out of every Pulumi program's start-up time.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult,
+                            ReadResult, ResourceProvider, UpdateResult)
+
+from ..schema import Property, ResourceSchema, resource_schema
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation: the form in which two values are compared, so that nothing that Svix treats as
+# the same shows up as a diff (set order, null vs empty vs absent, defaults, 5 vs 5.0).
+
+def normalize(prop: Property, value: Any) -> Any:
+    if value is None:
+        value = prop.default
+    if isinstance(value, float) and prop.type == "integer" and value.is_integer():
+        value = int(value)
+    if prop.is_set and isinstance(value, (list, tuple)):
+        value = sorted(set(value))
+    if prop.empty_is_absent and value in ("", [], {}):
+        value = None
+    if prop.default is not None and value is None:
+        value = prop.default
+    if prop.empty_is_absent and value in ("", [], {}):
+        value = None
+    return value
+
+
+def is_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    return False
+
+
+def changed_properties(schema: ResourceSchema, olds: dict, news: dict) -> list[Property]:
+    """Inputs whose declared value differs from the recorded one (unknowns count as changed)."""
+    changed = []
+    for prop in schema.inputs:
+        new = news.get(prop.python_name)
+        if prop.python_name == "secret" and new is None:
+            continue  # no declared secret: Svix generated one, keep it
+        if is_unknown(new) or normalize(prop, new) != normalize(prop, olds.get(prop.python_name)):
+            changed.append(prop)
+    return changed
+
+
+def declared_inputs(schema: ResourceSchema, props: dict) -> dict:
+    """Every input of the schema, as declared (absent ones as None): outputs must carry them all."""
+    return {p.python_name: props.get(p.python_name) for p in schema.inputs}
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: the user gets one clear line naming the resource kind, the operation and the property.
+
+def _install_plain_errors() -> None:
+    """Make the dynamic-provider host report our errors as their message, not a traceback.
+
+    ``pulumi.dynamic``'s gRPC servicer sends ``traceback.format_exc()`` to the engine for any
+    exception. A SvixError already says what went wrong and where, so for those (and only those)
+    the message alone is sent.
+    """
+    from ..client import SvixError
+
+    if getattr(traceback.format_exc, "_pulumi_svix", False):
+        return
+    original = traceback.format_exc
+
+    def format_exc(*args: Any, **kwargs: Any) -> str:
+        error = sys.exc_info()[1]
+        if isinstance(error, SvixError):
+            return str(error)
+        return original(*args, **kwargs)
+
+    format_exc._pulumi_svix = True  # type: ignore[attr-defined]
+    traceback.format_exc = format_exc
+
+
+def translate(schema: ResourceSchema, operation: str, error: Exception) -> Exception:
+    """A Svix API error restated in the user's terms (Python property names, not JSON fields)."""
+    from ..client import SvixApiError, SvixError
+
+    if isinstance(error, SvixApiError):
+        field = error.field
+        prop = next((p for p in schema.inputs if p.api and field and field.split(".")[0] == p.api), None)
+        where = f" (property {prop.python_name})" if prop else (f" (field {field})" if field else "")
+        hint = ""
+        if error.status == 409:
+            hint = "; an object with the same natural key exists: set adopt=True to take it over"
+        return SvixError(f"{schema.kind} {operation} failed: Svix answered HTTP {error.status} "
+                         f"{error.code}: {error.detail}{where}{hint}")
+    if isinstance(error, SvixError):
+        return SvixError(f"{schema.kind} {operation} failed: {error}")
+    return error
+
+
+# ---------------------------------------------------------------------------------------------
+
+class SvixProvider(ResourceProvider):
+    """Base of the four providers. Instances carry no state: Pulumi pickles them into state."""
+
+    kind: ClassVar[str]
+    serialize_as_secret_always = False  # nothing secret is captured; keeps __provider small
+
+    @property
+    def schema(self) -> ResourceSchema:
+        return resource_schema(self.kind)
+
+    # Subclasses implement these against the client; they return the full outputs dict.
+    def _create(self, api: Any, inputs: dict) -> tuple[str, dict]:
+        raise NotImplementedError
+
+    def _read(self, api: Any, id_: str, state: dict) -> dict | None:
+        raise NotImplementedError
+
+    def _update(self, api: Any, id_: str, olds: dict, news: dict, changed: set[str]) -> dict:
+        raise NotImplementedError
+
+    def _delete(self, api: Any, id_: str, state: dict) -> None:
+        raise NotImplementedError
+
+    # -- pulumi.dynamic.ResourceProvider ------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        from .. import client
+        from ..config import Settings
+
+        client.configure(Settings.resolve(req.config.get))
+        _install_plain_errors()
+
+    def check(self, _olds: dict, news: dict) -> CheckResult:
+        from ..validation import check_inputs
+
+        failures = [CheckFailure(p, reason) for p, reason in check_inputs(self.schema, news)]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        changed = changed_properties(self.schema, olds, news)
+        replaces = [p.python_name for p in changed if p.replace_on_changes]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict) -> CreateResult:
+        id_, outs = self._call("create", self._create, declared_inputs(self.schema, props))
+        return CreateResult(id_, outs)
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        live = self._call("read", self._read, id_, props)
+        if live is None:
+            return ReadResult(None, {})
+        return ReadResult(id_, live, declared_inputs(self.schema, live))
+
+    def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        news = declared_inputs(self.schema, news)
+        changed = {p.python_name for p in changed_properties(self.schema, olds, news)}
+        return UpdateResult(self._call("update", self._update, id_, olds, news, changed))
+
+    def delete(self, id_: str, props: dict) -> None:
+        self._call("delete", self._delete, id_, props)
+
+    def _call(self, operation: str, method: Any, *args: Any) -> Any:
+        from .. import client
+
+        try:
+            return method(client.client(), *args)
+        except Exception as error:  # noqa: BLE001 — restated for the user, then re-raised
+            translated = translate(self.schema, operation, error)
+            if translated is error:
+                raise
+            raise translated from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapping between state (snake_case inputs) and Svix JSON bodies.
+
+def api_body(schema: ResourceSchema, inputs: dict, names: Any = None, *, for_patch: bool = False) -> dict:
+    """The Svix JSON for these inputs (all API properties, or only ``names``).
+
+    For PATCH, an absent value is sent as what clears it in Svix (null, or ``clearWith``), since
+    PATCH leaves omitted fields alone; for create, absent values are simply omitted.
+    """
+    body = {}
+    for prop in schema.inputs:
+        if not prop.api or (names is not None and prop.python_name not in names):
+            continue
+        value = normalize(prop, inputs.get(prop.python_name))
+        if value is None:
+            if not for_patch:
+                continue
+            value = prop.rules.get("clearWith", prop.default)
+        body[prop.api] = value
+    return body
+
+
+def from_api(schema: ResourceSchema, body: dict) -> dict:
+    """State values for the API properties found in a Svix response."""
+    return {p.python_name: body.get(p.api) for p in schema.inputs if p.api and p.api in body}
+
+
+def timestamps(body: dict) -> dict:
+    return {"created_at": body.get("createdAt"), "updated_at": body.get("updatedAt")}

@@ -1,0 +1,107 @@
+"""``svix.Application``: one Svix application per customer (tenant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+import pulumi
+import pulumi.dynamic
+
+from ..schema import resource_schema
+from . import _base
+from ._engine import SvixProvider, api_body, from_api, timestamps
+
+APPS = "/api/v1/app"
+
+
+class ApplicationProvider(SvixProvider):
+    kind = "Application"
+
+    def _outputs(self, body: dict, inputs: dict) -> dict:
+        return {**inputs, **from_api(self.schema, body), **timestamps(body)}
+
+    def _create(self, api, inputs):
+        from ..client import SvixApiError
+
+        try:
+            body = api.post(APPS, api_body(self.schema, inputs))
+        except SvixApiError as error:
+            if not (error.status == 409 and inputs.get("adopt") and inputs.get("uid")):
+                raise
+            existing = api.get(f"{APPS}/{inputs['uid']}")
+            body = api.patch(f"{APPS}/{existing['id']}", api_body(self.schema, inputs, for_patch=True))
+        return body["id"], self._outputs(body, inputs)
+
+    def _read(self, api, id_, state):
+        body = api.get(f"{APPS}/{id_}", missing_ok=True)
+        return None if body is None else self._outputs(body, state)
+
+    def _update(self, api, id_, olds, news, changed):
+        names = changed & {p.python_name for p in self.schema.inputs if p.api}
+        if not names:
+            return {**olds, **news}
+        body = api.patch(f"{APPS}/{id_}", api_body(self.schema, news, names, for_patch=True))
+        return self._outputs(body, news)
+
+    def _delete(self, api, id_, state):
+        api.delete(f"{APPS}/{id_}")
+
+
+@dataclass
+class ApplicationArgs:
+    """The arguments of an :class:`Application`."""
+
+    name: pulumi.Input[str]
+    """Application name for human consumption."""
+    uid: Optional[pulumi.Input[str]] = None
+    """Optional unique identifier, usable in place of the id; must not start with ``app_``."""
+    throttle_rate: Optional[pulumi.Input[int]] = None
+    """Maximum messages per second sent to this application."""
+    metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None
+    """Free-form string key/values (at most 4096 bytes as JSON)."""
+    adopt: Optional[pulumi.Input[bool]] = None
+    """On create, take over an existing application with the same ``uid`` instead of failing."""
+
+
+class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
+    """A Svix application: one per customer that receives webhooks.
+
+    ## Example
+
+    ```python
+    import pulumi_svix as svix
+
+    acme = svix.Application("acme", name="Acme Corp", uid="acme", metadata={"tier": "gold"})
+    ```
+
+    The resource id is the Svix application id (``app_…``). An existing application can be
+    looked up with ``svix.Application.get("acme", "app_…")`` or taken over with ``adopt=True``.
+    """
+
+    name: pulumi.Output[str]
+    uid: pulumi.Output[Optional[str]]
+    throttle_rate: pulumi.Output[Optional[int]]
+    metadata: pulumi.Output[Optional[Mapping[str, str]]]
+    adopt: pulumi.Output[Optional[bool]]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: Optional[ApplicationArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None, *,
+                 name: Optional[pulumi.Input[str]] = None,
+                 uid: Optional[pulumi.Input[str]] = None,
+                 throttle_rate: Optional[pulumi.Input[int]] = None,
+                 metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        schema = resource_schema("Application")
+        props = _base.resource_props(schema, args, dict(
+            name=name, uid=uid, throttle_rate=throttle_rate, metadata=metadata, adopt=adopt))
+        super().__init__(ApplicationProvider(), resource_name, props,
+                         _base.resource_options(schema, opts))
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> "Application":
+        """Looks up an existing application by its id (or uid) and tracks it in this stack."""
+        return Application(resource_name, opts=_base.lookup_options(opts, id))

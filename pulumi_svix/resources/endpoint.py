@@ -1,0 +1,202 @@
+"""``svix.Endpoint``: a URL of an application that receives its messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi.dynamic
+
+from ..headers import is_sensitive
+from ..schema import resource_schema
+from . import _base
+from ._engine import SvixProvider, api_body, from_api, timestamps
+
+REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
+# Headers and the secret have their own API calls; the rest of the endpoint is PATCHed.
+SEPARATE = {"headers", "secret"}
+
+
+def _merge_headers(live: dict, sensitive: list, declared: Optional[dict]) -> Optional[dict]:
+    """Live headers with the declared values of sensitive ones, which Svix never returns."""
+    declared_lower = {k.lower(): v for k, v in (declared or {}).items()}
+    merged = dict(live)
+    for name in sensitive:
+        merged[name] = declared_lower.get(name.lower(), REDACTED)
+    return merged or None
+
+
+class EndpointProvider(SvixProvider):
+    kind = "Endpoint"
+
+    @staticmethod
+    def _collection(app_id: str) -> str:
+        return f"/api/v1/app/{app_id}/endpoint"
+
+    def _outputs(self, body: dict, inputs: dict, secret: str) -> dict:
+        # headers are not part of EndpointOut: they stay as declared (or as read by _read)
+        return {**inputs, **from_api(self.schema, body), "headers": inputs.get("headers"),
+                "secret": secret, **timestamps(body)}
+
+    def _create(self, api, inputs):
+        from ..client import SvixApiError
+
+        base = self._collection(inputs["app_id"])
+        try:
+            body = api.post(base, api_body(self.schema, inputs))
+        except SvixApiError as error:
+            if not (error.status == 409 and inputs.get("adopt") and inputs.get("uid")):
+                raise
+            existing = api.get(f"{base}/{inputs['uid']}")
+            return existing["id"], self._adopt(api, base, existing["id"], inputs)
+        secret = inputs.get("secret") or api.get(f"{base}/{body['id']}/secret")["key"]
+        return body["id"], self._outputs(body, inputs, secret)
+
+    def _adopt(self, api, base, id_, inputs):
+        """Brings an existing endpoint to the declared state: fields, headers and secret."""
+        names = {p.python_name for p in self.schema.inputs if p.api} - SEPARATE
+        body = api.patch(f"{base}/{id_}", api_body(self.schema, inputs, names, for_patch=True))
+        api.put(f"{base}/{id_}/headers", {"headers": inputs.get("headers") or {}})
+        secret = api.get(f"{base}/{id_}/secret")["key"]
+        if inputs.get("secret") and inputs["secret"] != secret:
+            api.post(f"{base}/{id_}/secret/rotate", {"key": inputs["secret"]})
+            secret = inputs["secret"]
+        return self._outputs(body, inputs, secret)
+
+    def _read(self, api, id_, state):
+        from ..client import SvixError
+
+        if not state.get("app_id"):
+            raise SvixError("Endpoint.get needs the application: pass app_id=... "
+                            "(or an id of the form 'app_id/endpoint_id')")
+        base = self._collection(state["app_id"])
+        body = api.get(f"{base}/{id_}", missing_ok=True)
+        if body is None:
+            return None
+        live_headers = api.get(f"{base}/{id_}/headers")
+        secret = api.get(f"{base}/{id_}/secret")["key"]
+        headers = _merge_headers(live_headers.get("headers") or {}, live_headers.get("sensitive") or [],
+                                 state.get("headers"))
+        return {**self._outputs(body, state, secret), "headers": headers}
+
+    def _update(self, api, id_, olds, news, changed):
+        base = self._collection(news["app_id"])
+        names = changed & {p.python_name for p in self.schema.inputs if p.api} - SEPARATE
+        body = (api.patch(f"{base}/{id_}", api_body(self.schema, news, names, for_patch=True))
+                if names else {"createdAt": olds.get("created_at"), "updatedAt": olds.get("updated_at")})
+        if "headers" in changed:
+            api.put(f"{base}/{id_}/headers", {"headers": news.get("headers") or {}})
+        secret = olds.get("secret")
+        if "secret" in changed:
+            api.post(f"{base}/{id_}/secret/rotate", {"key": news["secret"]})
+            secret = news["secret"]
+        elif "rotate_secret_trigger" in changed:
+            api.post(f"{base}/{id_}/secret/rotate", {})
+            secret = api.get(f"{base}/{id_}/secret")["key"]
+        return self._outputs(body, news, secret)
+
+    def _delete(self, api, id_, state):
+        api.delete(f"{self._collection(state['app_id'])}/{id_}")
+
+
+@dataclass
+class EndpointArgs:
+    """The arguments of an :class:`Endpoint`."""
+
+    app_id: pulumi.Input[str]
+    """Id (or uid) of the application; changing it replaces the endpoint."""
+    url: pulumi.Input[str]
+    """The http(s) URL messages are sent to."""
+    description: Optional[pulumi.Input[str]] = None
+    """Human-readable description."""
+    uid: Optional[pulumi.Input[str]] = None
+    """Optional unique identifier within the application; must not start with ``ep_``."""
+    throttle_rate: Optional[pulumi.Input[int]] = None
+    """Maximum messages per second sent to this endpoint."""
+    disabled: Optional[pulumi.Input[bool]] = None
+    """Whether delivery is paused."""
+    event_types: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """Event type names this endpoint receives (omit for all); order does not matter."""
+    channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """Channels this endpoint listens to (omit for all; at most 10)."""
+    metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None
+    """Free-form string key/values (at most 4096 bytes as JSON)."""
+    headers: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None
+    """Extra HTTP headers sent with every message; values are secret in state."""
+    secret: Optional[pulumi.Input[str]] = None
+    """The signing secret (``whsec_…``); omit to let Svix generate it; changing it rotates in place."""
+    rotate_secret_trigger: Optional[pulumi.Input[str]] = None
+    """Any change rotates the endpoint to a new Svix-generated secret, in place."""
+    adopt: Optional[pulumi.Input[bool]] = None
+    """On create, take over an existing endpoint with the same ``uid`` instead of failing."""
+
+
+class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
+    """A URL of an application that receives its messages, filtered by event types and channels.
+
+    ## Example
+
+    ```python
+    import pulumi
+    import pulumi_svix as svix
+
+    billing = svix.Endpoint("acme-billing",
+        app_id=acme.id,
+        url="https://hooks.acme.example/svix",
+        event_types=[invoice_paid.name],
+        channels=["billing"],
+        uid="billing",
+        headers={"Authorization": pulumi.Output.secret("Bearer abc")})
+    pulumi.export("signing_secret", billing.secret)  # a secret output
+    ```
+
+    The resource id is the Svix endpoint id (``ep_…``).
+    """
+
+    app_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+    description: pulumi.Output[Optional[str]]
+    uid: pulumi.Output[Optional[str]]
+    throttle_rate: pulumi.Output[Optional[int]]
+    disabled: pulumi.Output[Optional[bool]]
+    event_types: pulumi.Output[Optional[Sequence[str]]]
+    channels: pulumi.Output[Optional[Sequence[str]]]
+    metadata: pulumi.Output[Optional[Mapping[str, str]]]
+    headers: pulumi.Output[Optional[Mapping[str, str]]]
+    secret: pulumi.Output[str]
+    rotate_secret_trigger: pulumi.Output[Optional[str]]
+    adopt: pulumi.Output[Optional[bool]]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: Optional[EndpointArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None, *,
+                 app_id: Optional[pulumi.Input[str]] = None,
+                 url: Optional[pulumi.Input[str]] = None,
+                 description: Optional[pulumi.Input[str]] = None,
+                 uid: Optional[pulumi.Input[str]] = None,
+                 throttle_rate: Optional[pulumi.Input[int]] = None,
+                 disabled: Optional[pulumi.Input[bool]] = None,
+                 event_types: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+                 headers: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+                 secret: Optional[pulumi.Input[str]] = None,
+                 rotate_secret_trigger: Optional[pulumi.Input[str]] = None,
+                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        schema = resource_schema("Endpoint")
+        props = _base.resource_props(schema, args, dict(
+            app_id=app_id, url=url, description=description, uid=uid, throttle_rate=throttle_rate,
+            disabled=disabled, event_types=event_types, channels=channels, metadata=metadata,
+            headers=headers, secret=secret, rotate_secret_trigger=rotate_secret_trigger, adopt=adopt))
+        super().__init__(EndpointProvider(), resource_name, props, _base.resource_options(schema, opts))
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            app_id: Optional[pulumi.Input[str]] = None) -> "Endpoint":
+        """Looks up an existing endpoint. Svix addresses endpoints within their application, so
+        pass ``app_id`` (or an id of the form ``"app_…/ep_…"``)."""
+        if app_id is None and isinstance(id, str) and "/" in id:
+            app_id, id = id.split("/", 1)
+        return Endpoint(resource_name, opts=_base.lookup_options(opts, id), app_id=app_id)

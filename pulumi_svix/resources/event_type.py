@@ -1,0 +1,130 @@
+"""``svix.EventType``: a kind of message your service sends, such as ``invoice.paid``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi.dynamic
+
+from ..schema import resource_schema
+from . import _base
+from ._engine import SvixProvider, api_body, from_api, timestamps
+
+EVENT_TYPES = "/api/v1/event-type"
+
+
+class EventTypeProvider(SvixProvider):
+    kind = "EventType"
+
+    def _outputs(self, body: dict, inputs: dict) -> dict:
+        return {**inputs, **from_api(self.schema, body), **timestamps(body)}
+
+    def _create(self, api, inputs):
+        from ..client import SvixApiError
+
+        body = {"description": "", **api_body(self.schema, inputs)}  # Svix requires a description
+        try:
+            # Svix un-archives an archived event type of the same name on POST.
+            created = api.post(EVENT_TYPES, body)
+        except SvixApiError as error:
+            if not (error.status == 409 and inputs.get("adopt")):
+                raise
+            created = api.patch(f"{EVENT_TYPES}/{inputs['name']}",
+                                api_body(self.schema, inputs, for_patch=True))
+        return created["name"], self._outputs(created, inputs)
+
+    def _read(self, api, id_, state):
+        body = api.get(f"{EVENT_TYPES}/{id_}", missing_ok=True)
+        if body is None or (body.get("archived") and not state.get("archived")):
+            return None  # archived behind our back: to this program it is gone
+        return self._outputs(body, state)
+
+    def _update(self, api, id_, olds, news, changed):
+        names = changed & {p.python_name for p in self.schema.inputs if p.api}
+        if not names:
+            return {**olds, **news}
+        body = api.patch(f"{EVENT_TYPES}/{id_}", api_body(self.schema, news, names, for_patch=True))
+        return self._outputs(body, news)
+
+    def _delete(self, api, id_, state):
+        params = {"expunge": "true"} if state.get("expunge_on_delete") else None
+        api.delete(f"{EVENT_TYPES}/{id_}", params=params)
+
+
+@dataclass
+class EventTypeArgs:
+    """The arguments of an :class:`EventType`."""
+
+    name: pulumi.Input[str]
+    """The event type's name, e.g. ``invoice.paid``; changing it replaces the event type."""
+    description: Optional[pulumi.Input[str]] = None
+    """Human-readable description."""
+    archived: Optional[pulumi.Input[bool]] = None
+    """Whether the event type is archived."""
+    deprecated: Optional[pulumi.Input[bool]] = None
+    """Whether the event type is marked deprecated."""
+    schemas: Optional[pulumi.Input[Mapping[str, Any]]] = None
+    """JSON schemas of the payload, keyed by version (``{"1": {...}}``)."""
+    group_name: Optional[pulumi.Input[str]] = None
+    """Name of the group the event type belongs to."""
+    feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """Feature flags that gate visibility of the event type."""
+    expunge_on_delete: Optional[pulumi.Input[bool]] = None
+    """When destroyed, delete for good instead of archiving (the default, as Svix does)."""
+    adopt: Optional[pulumi.Input[bool]] = None
+    """On create, take over an existing event type with the same name instead of failing."""
+
+
+class EventType(pulumi.dynamic.Resource, module="svix", name="EventType"):
+    """A kind of message your service sends, with optional JSON schemas per version.
+
+    ## Example
+
+    ```python
+    import pulumi_svix as svix
+
+    paid = svix.EventType("invoice-paid", name="invoice.paid", description="Invoice paid",
+        schemas={"1": {"type": "object", "properties": {"id": {"type": "string"}}}})
+    ```
+
+    The resource id is the event type name. ``pulumi destroy`` archives it, as Svix does, unless
+    ``expunge_on_delete=True``.
+    """
+
+    name: pulumi.Output[str]
+    description: pulumi.Output[Optional[str]]
+    archived: pulumi.Output[Optional[bool]]
+    deprecated: pulumi.Output[Optional[bool]]
+    schemas: pulumi.Output[Optional[Mapping[str, Any]]]
+    group_name: pulumi.Output[Optional[str]]
+    feature_flags: pulumi.Output[Optional[Sequence[str]]]
+    expunge_on_delete: pulumi.Output[Optional[bool]]
+    adopt: pulumi.Output[Optional[bool]]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: Optional[EventTypeArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None, *,
+                 name: Optional[pulumi.Input[str]] = None,
+                 description: Optional[pulumi.Input[str]] = None,
+                 archived: Optional[pulumi.Input[bool]] = None,
+                 deprecated: Optional[pulumi.Input[bool]] = None,
+                 schemas: Optional[pulumi.Input[Mapping[str, Any]]] = None,
+                 group_name: Optional[pulumi.Input[str]] = None,
+                 feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 expunge_on_delete: Optional[pulumi.Input[bool]] = None,
+                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        schema = resource_schema("EventType")
+        props = _base.resource_props(schema, args, dict(
+            name=name, description=description, archived=archived, deprecated=deprecated,
+            schemas=schemas, group_name=group_name, feature_flags=feature_flags,
+            expunge_on_delete=expunge_on_delete, adopt=adopt))
+        super().__init__(EventTypeProvider(), resource_name, props, _base.resource_options(schema, opts))
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> "EventType":
+        """Looks up an existing event type by name and tracks it in this stack."""
+        return EventType(resource_name, opts=_base.lookup_options(opts, id))

@@ -1,0 +1,125 @@
+"""``svix.Integration``: a per-application integration with its own API key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi.dynamic
+
+from ..schema import resource_schema
+from . import _base
+from ._engine import SvixProvider, api_body, from_api, timestamps
+
+
+class IntegrationProvider(SvixProvider):
+    kind = "Integration"
+
+    @staticmethod
+    def _collection(app_id: str) -> str:
+        return f"/api/v1/app/{app_id}/integration"
+
+    def _outputs(self, body: dict, inputs: dict, key: Optional[str]) -> dict:
+        return {**inputs, **from_api(self.schema, body), "key": key, **timestamps(body)}
+
+    def _rotate_key(self, api, base: str, id_: str) -> str:
+        # Svix never returns an existing key (GET .../key is gone): a new one is the only way.
+        return api.post(f"{base}/{id_}/key/rotate")["key"]
+
+    def _create(self, api, inputs):
+        base = self._collection(inputs["app_id"])
+        existing = None
+        if inputs.get("adopt"):
+            existing = next((i for i in api.list_all(base) if i["name"] == inputs["name"]), None)
+        if existing:
+            body = api.put(f"{base}/{existing['id']}", api_body(self.schema, inputs))
+        else:
+            body = api.post(base, api_body(self.schema, inputs))
+        return body["id"], self._outputs(body, inputs, self._rotate_key(api, base, body["id"]))
+
+    def _read(self, api, id_, state):
+        from ..client import SvixError
+
+        if not state.get("app_id"):
+            raise SvixError("Integration.get needs the application: pass app_id=... "
+                            "(or an id of the form 'app_id/integ_id')")
+        body = api.get(f"{self._collection(state['app_id'])}/{id_}", missing_ok=True)
+        return None if body is None else self._outputs(body, state, state.get("key"))
+
+    def _update(self, api, id_, olds, news, changed):
+        base = self._collection(news["app_id"])
+        if changed & {"name", "feature_flags"}:
+            body = api.put(f"{base}/{id_}", api_body(self.schema, news))  # Svix has no PATCH here
+        else:
+            body = {"createdAt": olds.get("created_at"), "updatedAt": olds.get("updated_at")}
+        key = self._rotate_key(api, base, id_) if "rotate_key_trigger" in changed else olds.get("key")
+        return self._outputs(body, news, key)
+
+    def _delete(self, api, id_, state):
+        api.delete(f"{self._collection(state['app_id'])}/{id_}")
+
+
+@dataclass
+class IntegrationArgs:
+    """The arguments of an :class:`Integration`."""
+
+    app_id: pulumi.Input[str]
+    """Id (or uid) of the application; changing it replaces the integration."""
+    name: pulumi.Input[str]
+    """Name of the integration."""
+    feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """Feature flags the integration has access to (at most 25)."""
+    rotate_key_trigger: Optional[pulumi.Input[str]] = None
+    """Any change rotates the integration key, in place."""
+    adopt: Optional[pulumi.Input[bool]] = None
+    """On create, take over an existing integration with the same name instead of adding one."""
+
+
+class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
+    """A per-application integration (for example for Zapier) with its own API key.
+
+    ## Example
+
+    ```python
+    import pulumi
+    import pulumi_svix as svix
+
+    zapier = svix.Integration("acme-zapier", app_id=acme.id, name="Zapier")
+    pulumi.export("integration_key", zapier.key)  # a secret output
+    ```
+
+    The resource id is the Svix integration id (``integ_…``). The key is obtained by rotating it
+    right after create; change ``rotate_key_trigger`` to rotate it again.
+    """
+
+    app_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    feature_flags: pulumi.Output[Optional[Sequence[str]]]
+    key: pulumi.Output[str]
+    rotate_key_trigger: pulumi.Output[Optional[str]]
+    adopt: pulumi.Output[Optional[bool]]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: Optional[IntegrationArgs] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None, *,
+                 app_id: Optional[pulumi.Input[str]] = None,
+                 name: Optional[pulumi.Input[str]] = None,
+                 feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 rotate_key_trigger: Optional[pulumi.Input[str]] = None,
+                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        schema = resource_schema("Integration")
+        props = _base.resource_props(schema, args, dict(
+            app_id=app_id, name=name, feature_flags=feature_flags,
+            rotate_key_trigger=rotate_key_trigger, adopt=adopt))
+        super().__init__(IntegrationProvider(), resource_name, props, _base.resource_options(schema, opts))
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            app_id: Optional[pulumi.Input[str]] = None) -> "Integration":
+        """Looks up an existing integration (pass ``app_id``, or an id ``"app_…/integ_…"``).
+        Its key is unknown until rotated: Svix never returns an existing key."""
+        if app_id is None and isinstance(id, str) and "/" in id:
+            app_id, id = id.split("/", 1)
+        return Integration(resource_name, opts=_base.lookup_options(opts, id), app_id=app_id)
