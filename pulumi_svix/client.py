@@ -111,7 +111,7 @@ class SvixClient:
         return self.request("GET", path, **kw)
 
     def post(self, path: str, body: Any = None, **kw: Any) -> Any:
-        return self.request("POST", path, json=body if body is not None else {}, **kw)
+        return self.request("POST", path, json=body, **kw)
 
     def patch(self, path: str, body: Any, **kw: Any) -> Any:
         return self.request("PATCH", path, json=body, **kw)

@@ -15,19 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, StrictBool, StrictStr, TypeAdapter, ValidationError
 
 from . import headers
+from .resources._engine import is_unknown
 from .schema import Property, ResourceSchema, resource_schema
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN, without importing grpc
-
-
-def is_unknown(value: Any) -> bool:
-    if isinstance(value, str):
-        return value == UNKNOWN
-    if isinstance(value, (list, tuple)):
-        return any(is_unknown(v) for v in value)
-    if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
-    return False
 
 
 def _scheme_check(schemes: list[str]):

@@ -43,8 +43,15 @@ def normalize(prop: Property, value: Any) -> Any:
 
 
 def is_unknown(value: Any) -> bool:
+    """True for a value (or a list/map holding one) that preview does not know yet.
+
+    Depending on the code path Pulumi hands these over as the ``UNKNOWN`` sentinel string or as
+    ``pulumi.output.Unknown`` objects (Check and Diff decode with ``keep_unknowns``).
+    """
     if isinstance(value, str):
         return value == UNKNOWN
+    if type(value).__name__ == "Unknown" and type(value).__module__ == "pulumi.output":
+        return True
     if isinstance(value, (list, tuple)):
         return any(is_unknown(v) for v in value)
     if isinstance(value, dict):
@@ -125,11 +132,12 @@ class SvixProvider(ResourceProvider):
     def schema(self) -> ResourceSchema:
         return resource_schema(self.kind)
 
-    # Subclasses implement these against the client; they return the full outputs dict.
+    # Subclasses implement these against the client; they return the full outputs dict
+    # (with the id for create and read: a lookup by uid must end up with the real id).
     def _create(self, api: Any, inputs: dict) -> tuple[str, dict]:
         raise NotImplementedError
 
-    def _read(self, api: Any, id_: str, state: dict) -> dict | None:
+    def _read(self, api: Any, id_: str, state: dict) -> tuple[str, dict] | None:
         raise NotImplementedError
 
     def _update(self, api: Any, id_: str, olds: dict, news: dict, changed: set[str]) -> dict:
@@ -163,10 +171,17 @@ class SvixProvider(ResourceProvider):
         return CreateResult(id_, outs)
 
     def read(self, id_: str, props: dict) -> ReadResult:
-        live = self._call("read", self._read, id_, props)
-        if live is None:
+        found = self._call("read", self._read, id_, props)
+        if found is None:
             return ReadResult(None, {})
-        return ReadResult(id_, live, declared_inputs(self.schema, live))
+        live_id, live = found
+        # Where Svix says the same thing in another form (defaults filled in, sets reordered), keep
+        # the recorded form: refresh then reports real drift only.
+        for prop in self.schema.inputs:
+            old = props.get(prop.python_name)
+            if normalize(prop, old) == normalize(prop, live.get(prop.python_name)):
+                live[prop.python_name] = old
+        return ReadResult(live_id, live)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
         news = declared_inputs(self.schema, news)

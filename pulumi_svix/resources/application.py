@@ -35,7 +35,7 @@ class ApplicationProvider(SvixProvider):
 
     def _read(self, api, id_, state):
         body = api.get(f"{APPS}/{id_}", missing_ok=True)
-        return None if body is None else self._outputs(body, state)
+        return None if body is None else (body["id"], self._outputs(body, state))
 
     def _update(self, api, id_, olds, news, changed):
         names = changed & {p.python_name for p in self.schema.inputs if p.api}

@@ -78,7 +78,7 @@ class EndpointProvider(SvixProvider):
         secret = api.get(f"{base}/{id_}/secret")["key"]
         headers = _merge_headers(live_headers.get("headers") or {}, live_headers.get("sensitive") or [],
                                  state.get("headers"))
-        return {**self._outputs(body, state, secret), "headers": headers}
+        return body["id"], {**self._outputs(body, state, secret), "headers": headers}
 
     def _update(self, api, id_, olds, news, changed):
         base = self._collection(news["app_id"])

@@ -39,7 +39,7 @@ class EventTypeProvider(SvixProvider):
         body = api.get(f"{EVENT_TYPES}/{id_}", missing_ok=True)
         if body is None or (body.get("archived") and not state.get("archived")):
             return None  # archived behind our back: to this program it is gone
-        return self._outputs(body, state)
+        return body["name"], self._outputs(body, state)
 
     def _update(self, api, id_, olds, news, changed):
         names = changed & {p.python_name for p in self.schema.inputs if p.api}

@@ -45,7 +45,7 @@ class IntegrationProvider(SvixProvider):
             raise SvixError("Integration.get needs the application: pass app_id=... "
                             "(or an id of the form 'app_id/integ_id')")
         body = api.get(f"{self._collection(state['app_id'])}/{id_}", missing_ok=True)
-        return None if body is None else self._outputs(body, state, state.get("key"))
+        return None if body is None else (body["id"], self._outputs(body, state, state.get("key")))
 
     def _update(self, api, id_, olds, news, changed):
         base = self._collection(news["app_id"])

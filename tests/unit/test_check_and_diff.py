@@ -71,6 +71,11 @@ def test_valid_inputs_and_unknowns_pass_check():
                                          "event_types": ["invoice.paid"], "channels": ["billing"],
                                          "headers": {"Authorization": "Bearer x"}}) == {}
     assert failures(EndpointProvider(), {"app_id": UNKNOWN, "url": UNKNOWN, "event_types": [UNKNOWN]}) == {}
+    # Check and Diff decode with keep_unknowns: unknowns then arrive as pulumi.output.Unknown objects
+    from pulumi.output import Unknown
+    assert failures(EndpointProvider(), {"app_id": Unknown(), "url": "https://x.example",
+                                         "headers": {"Authorization": Unknown()}}) == {}
+    assert diff(EndpointProvider(), GOOD_ENDPOINT, {**GOOD_ENDPOINT, "app_id": Unknown()}).replaces == ["app_id"]
 
 
 def diff(provider, olds, news):

@@ -1,0 +1,106 @@
+"""``python -m pulumi_svix.emulator`` / ``pulumi-svix-emulator``: serve the emulator.
+
+Prints exactly one line on stdout, ``listening on http://HOST:PORT``, once it accepts
+connections (``--port 0`` picks a free port). Logs go to stderr.
+"""
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+from . import DEFAULT_PORT, DEFAULT_TOKEN, TOKEN_ENV
+from .faults import KINDS, FaultConfig, FaultConfigError
+
+
+def default_db() -> str:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return str(cache / "pulumi-svix" / "emulator.sqlite3")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="pulumi-svix-emulator",
+        description="A local, persistent, fault-injecting emulator of the Svix API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--db", default=default_db(),
+                        help="SQLite file (default: %(default)s); ':memory:' keeps nothing")
+    parser.add_argument("--token", default=os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN,
+                        help=f"bearer token clients must send (default: ${TOKEN_ENV} or the "
+                             "documented dev token)")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="probability of a fault per API request (0-1)")
+    parser.add_argument("--fault-kinds", default=",".join(KINDS),
+                        help="comma-separated subset of: " + ", ".join(KINDS))
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every API request")
+    parser.add_argument("--retry-after", type=int, default=1,
+                        help="Retry-After seconds of injected 429s")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
+    parser.add_argument("--validate-contract", action="store_true",
+                        help="validate every API exchange against the OpenAPI spec "
+                             "(violations at GET /_emulator/contract)")
+    parser.add_argument("--log-level", default="warning")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        faults = FaultConfig(rate=args.fault_rate, kinds=tuple(args.fault_kinds.split(",")),
+                             latency_ms=args.latency_ms, seed=args.seed,
+                             retry_after=args.retry_after)
+    except FaultConfigError as err:
+        print(f"pulumi-svix-emulator: {err}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    from .app import create_app
+    from .contract import Contract, SpecNotFound, find_spec
+    from .store import Store
+
+    contract = None
+    if args.validate_contract:
+        try:
+            contract = Contract(find_spec())
+        except SpecNotFound as err:
+            print(f"pulumi-svix-emulator: {err}", file=sys.stderr)
+            return 2
+
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP, and without it every response waits ~40 ms for a delayed ACK.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as err:
+        print(f"pulumi-svix-emulator: cannot listen on {args.host}:{args.port}: {err}",
+              file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    url_host = f"[{host}]" if ":" in host else host
+
+    store = Store(args.db)
+    app = create_app(store=store, token=args.token, faults=faults, contract=contract)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
+                            proxy_headers=False, lifespan="off", timeout_graceful_shutdown=2)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            if not self.should_exit:
+                print(f"listening on http://{url_host}:{port}", flush=True)
+
+    try:
+        Server(config).run(sockets=[sock])
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

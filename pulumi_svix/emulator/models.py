@@ -1,0 +1,248 @@
+"""Request bodies the emulator accepts, with Svix's validation rules.
+
+Pydantic in strict mode, like Svix's serde (a string is not an int). Field names are the
+spec's camelCase, plus the legacy aliases older clients send (``filterTypes`` for
+``eventTypes``, ``rateLimit`` for ``throttleRate``). ``model_fields_set`` tells PATCH
+"omitted" (keep) from ``null`` (clear). Rules that are not in the JSON schema come from the
+svix-server source: uids may not start with the id prefix, metadata is at most 4096 bytes,
+endpoint URLs are http(s), header names/prefixes are restricted, secrets decode to 24-75 bytes.
+"""
+
+import base64
+import json
+import re
+from typing import Annotated, Any, Optional
+from urllib.parse import urlsplit
+
+from pydantic import (AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field,
+                      StringConstraints, field_validator)
+from pydantic.alias_generators import to_camel
+
+NAME_PATTERN = r"^[a-zA-Z0-9\-_.]+$"
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
+Channel = Annotated[str, StringConstraints(min_length=1, max_length=128,
+                                           pattern=r"^[a-zA-Z0-9\-_.:+]+$")]
+Rate = Annotated[int, Field(ge=1, le=65535)]
+PatchRate = Annotated[int, Field(ge=0, le=65535)]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
+
+METADATA_MAX_BYTES = 4096
+HEADER_VALUE_MAX_BYTES = 4096
+# From svix-server core/types: names and prefixes an endpoint may not set.
+FORBIDDEN_HEADERS = frozenset({
+    "user-agent", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+    "transfer-encoding", "upgrade", "age", "cache-control", "clear-site-data", "expires",
+    "pragma", "warning", "content-length", "content-type", "content-encoding",
+    "content-language", "content-location",
+})
+FORBIDDEN_HEADER_PREFIXES = ("x-amz-", "x-amzn-", "x-google", "x-goog-", "x-gfe", "x-azure-",
+                             "x-fd-", "x-svix-", "svix-")
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_SECRET = re.compile(r"^(whsec_)?([a-zA-Z0-9+/=]{32,100})$")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore",
+                              alias_generator=AliasGenerator(validation_alias=to_camel))
+
+
+def _unique(items):
+    """Svix keeps these lists as sets: duplicates collapse, first occurrence wins."""
+    return None if items is None else list(dict.fromkeys(items))
+
+
+def check_uid(uid: str | None, prefix: str) -> str | None:
+    if uid is not None and uid.startswith(prefix):
+        raise ValueError("Uids are not allowed to have the same prefix as the ID. Prefix with _?")
+    return uid
+
+
+def check_metadata(metadata: dict[str, str] | None) -> dict[str, str] | None:
+    if metadata is not None and len(json.dumps(metadata).encode()) > METADATA_MAX_BYTES:
+        raise ValueError(f"Metadata must be at most {METADATA_MAX_BYTES} bytes serialized")
+    return metadata
+
+
+def check_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises on a malformed port
+    except ValueError:
+        raise ValueError("Endpoint URLs must be valid") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("Endpoint URL schemes must be http or https")
+    return url
+
+
+def check_header_name(name: str) -> str:
+    lowered = name.lower()
+    if not _TOKEN.match(name):
+        raise ValueError(f"Invalid header name: {name!r}")
+    if lowered in FORBIDDEN_HEADERS:
+        raise ValueError(f"Header uses a forbidden key: {name!r}")
+    if lowered.startswith(FORBIDDEN_HEADER_PREFIXES):
+        raise ValueError(f"Header starts with a forbidden prefix: {name!r}")
+    return name
+
+
+def check_headers(headers: dict[str, str | None] | None) -> dict | None:
+    for name, value in (headers or {}).items():
+        check_header_name(name)
+        if value is not None:
+            if any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value):
+                raise ValueError(f"Invalid header value for {name!r}")
+            if len(value.encode()) > HEADER_VALUE_MAX_BYTES:
+                raise ValueError("Maximum header length is 4096 bytes")
+    return headers
+
+
+def check_secret(secret: str | None) -> str | None:
+    if secret is None:
+        return None
+    match = _SECRET.match(secret)
+    if not match:
+        raise ValueError("Secret must be whsec_ followed by base64 (the emulator supports only "
+                         "symmetric whsec_ secrets)")
+    try:
+        raw = base64.b64decode(match.group(2), validate=True)
+    except ValueError:
+        raise ValueError("Secret is not valid base64") from None
+    if not 24 <= len(raw) <= 75:
+        raise ValueError("secret length invalid: must decode to 24-75 bytes")
+    return "whsec_" + match.group(2)
+
+
+# --- applications ----------------------------------------------------------------------
+
+class AppIn(In):
+    name: Annotated[str, StringConstraints(min_length=1)]
+    throttle_rate: Optional[Rate] = Field(
+        None, validation_alias=AliasChoices("throttleRate", "rateLimit"))
+    uid: Optional[Uid] = None
+    metadata: dict[str, str] = {}
+
+    _uid = field_validator("uid")(lambda v: check_uid(v, "app_"))
+    _metadata = field_validator("metadata")(check_metadata)
+
+
+class AppPatch(In):
+    name: str = ""
+    throttle_rate: Optional[PatchRate] = Field(
+        None, validation_alias=AliasChoices("throttleRate", "rateLimit"))
+    uid: Optional[Uid] = None
+    metadata: dict[str, str] = {}
+
+    _uid = field_validator("uid")(lambda v: check_uid(v, "app_"))
+    _metadata = field_validator("metadata")(check_metadata)
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+EventTypesField = Field(None, validation_alias=AliasChoices("eventTypes", "filterTypes"))
+
+
+class EndpointUpsertIn(In):
+    url: Url
+    description: str = ""
+    throttle_rate: Optional[Rate] = Field(
+        None, validation_alias=AliasChoices("throttleRate", "rateLimit"))
+    uid: Optional[Uid] = None
+    disabled: bool = False
+    event_types: Optional[Annotated[list[Name], Field(min_length=1)]] = EventTypesField
+    channels: Optional[Annotated[list[Channel], Field(min_length=1, max_length=10)]] = None
+    metadata: dict[str, str] = {}
+    version: Optional[Annotated[int, Field(ge=1)]] = None  # legacy, accepted and ignored
+
+    _url = field_validator("url")(check_url)
+    _uid = field_validator("uid")(lambda v: check_uid(v, "ep_"))
+    _metadata = field_validator("metadata")(check_metadata)
+    _sets = field_validator("event_types", "channels")(_unique)
+
+
+class EndpointIn(EndpointUpsertIn):
+    secret: Optional[str] = None
+    headers: Optional[dict[str, str]] = None
+
+    _secret = field_validator("secret")(check_secret)
+    _headers = field_validator("headers")(check_headers)
+
+
+class EndpointPatch(In):
+    url: Url = ""
+    description: str = ""
+    throttle_rate: Optional[PatchRate] = Field(
+        None, validation_alias=AliasChoices("throttleRate", "rateLimit"))
+    uid: Optional[Uid] = None
+    disabled: bool = False
+    event_types: Optional[list[Name]] = EventTypesField
+    channels: Optional[Annotated[list[Channel], Field(max_length=10)]] = None
+    metadata: dict[str, str] = {}
+
+    _url = field_validator("url")(check_url)
+    _uid = field_validator("uid")(lambda v: check_uid(v, "ep_"))
+    _metadata = field_validator("metadata")(check_metadata)
+    _sets = field_validator("event_types", "channels")(_unique)
+
+
+class EndpointHeadersIn(In):
+    headers: dict[str, str]
+
+    _headers = field_validator("headers")(check_headers)
+
+
+class EndpointHeadersPatchIn(In):
+    headers: dict[str, Optional[str]]
+    delete_headers: list[str] = []
+
+    _headers = field_validator("headers")(check_headers)
+
+
+class EndpointSecretRotateIn(In):
+    key: Optional[str] = None
+    grace_period_seconds: Optional[Annotated[int, Field(ge=0, le=604800)]] = None
+
+    _key = field_validator("key")(check_secret)
+
+
+# --- event types -------------------------------------------------------------------------
+
+FlagList = Annotated[list[Name], Field(min_length=1)]
+
+
+class EventTypeUpsertIn(In):
+    description: str
+    archived: bool = False
+    deprecated: bool = False
+    schemas: Optional[dict[str, Any]] = None
+    group_name: Optional[Name] = None
+    feature_flags: Optional[FlagList] = None
+
+    _sets = field_validator("feature_flags")(_unique)
+
+
+class EventTypeIn(EventTypeUpsertIn):
+    name: Name
+
+
+class EventTypePatch(In):
+    description: str = ""
+    archived: bool = False
+    deprecated: bool = False
+    schemas: Optional[dict[str, Any]] = None
+    group_name: Optional[Name] = None
+    feature_flags: Optional[FlagList] = None
+
+    _sets = field_validator("feature_flags")(_unique)
+
+
+# --- integrations ------------------------------------------------------------------------
+
+class IntegrationIn(In):
+    name: str
+    feature_flags: Annotated[list[Name], Field(min_length=1, max_length=25)] = []
+
+    _sets = field_validator("feature_flags")(_unique)
+
+
+IntegrationUpdate = IntegrationIn

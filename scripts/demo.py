@@ -1,0 +1,220 @@
+"""`make demo`: deploy examples/quickstart with the real Pulumi CLI, show its outputs, prove it converged.
+
+By default against a local Svix emulator (database .demo/emulator.sqlite3); with SVIX_AUTH_TOKEN set
+(and optionally SVIX_SERVER_URL) against that Svix instead. Steps:
+
+  1. create the stack (file backend under .demo/state) if it is missing
+  2. start the emulator on a free port (skipped for a real Svix); point the stack's svix:* config at it
+  3. pulumi up --yes --refresh --run-program   (a no-op when nothing changed since the last run)
+  4. pulumi stack output                       (secrets masked)
+  5. pulumi preview --expect-no-changes
+  6. stop the emulator (always, also after a failure)
+
+`--refresh` makes the run honest about what is really on the server (an emulator database deleted
+in between is simply recreated); `--run-program` makes that refresh use the current svix:* config:
+without it Pulumi refreshes with the provider config recorded by the previous run, whose emulator
+port is gone.
+
+Re-running is safe: the stack, its state and the emulator database persist under .demo/. The stack's
+config file lives in .demo/ too (not in examples/quickstart/), so the example folder stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from engine_env import REPO_ROOT, TOOLS_BIN, engine_env
+
+DEMO_DIR = REPO_ROOT / ".demo"
+STATE_DIR = DEMO_DIR / "state"
+EXAMPLE_DIR = REPO_ROOT / "examples" / "quickstart"
+EMULATOR_DB = DEMO_DIR / "emulator.sqlite3"
+EMULATOR_LOG = DEMO_DIR / "emulator.log"
+
+
+class StepFailed(Exception):
+    """A demo step failed; the message names the step."""
+
+
+class Target:
+    """Where the demo deploys: the stack name and the svix:* config that goes with it."""
+
+    def __init__(self, stack: str, description: str, server_url: str | None, token: str | None):
+        self.stack = stack
+        self.description = description
+        self.server_url = server_url  # None: the provider picks it (env, or the token's region)
+        self.token = token  # None: the provider reads SVIX_AUTH_TOKEN from the environment
+
+    @property
+    def config_file(self) -> Path:
+        return DEMO_DIR / f"Pulumi.{self.stack}.yaml"
+
+
+def say(message: str) -> None:
+    print(f"demo: {message}", flush=True)
+
+
+def heading(number: int, total: int, text: str) -> None:
+    print(f"\n==> [{number}/{total}] {text}", flush=True)
+
+
+def run(step: str, args: list[str], env: dict[str, str], *, stdin: str | None = None,
+        capture: bool = False) -> str:
+    """Runs a pulumi command in the example directory; its output goes straight to the terminal."""
+    result = subprocess.run(args, cwd=EXAMPLE_DIR, env=env, text=True, input=stdin,
+                            stdout=subprocess.PIPE if capture else None)
+    if result.returncode != 0:
+        shown = " ".join(["pulumi", *args[1:]])
+        raise StepFailed(f"step '{step}' failed: `{shown}` exited with code {result.returncode}")
+    return result.stdout or ""
+
+
+def pulumi(target: Target, *args: str, with_config: bool = True) -> list[str]:
+    """A pulumi command line for the demo stack (with its config file, which lives in .demo/)."""
+    command = [str(TOOLS_BIN / "pulumi"), *args, "--stack", target.stack]
+    return command + ["--config-file", str(target.config_file)] if with_config else command
+
+
+def stack_exists(target: Target, env: dict[str, str]) -> bool:
+    listing = run("list stacks", [str(TOOLS_BIN / "pulumi"), "stack", "ls", "--json"], env, capture=True)
+    return any(stack["name"].split("/")[-1] == target.stack for stack in json.loads(listing or "[]"))
+
+
+def forget_emulator_data() -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{EMULATOR_DB}{suffix}").unlink(missing_ok=True)
+
+
+def ensure_stack(target: Target, env: dict[str, str], *, on_emulator: bool) -> None:
+    """Creates the stack if it is missing, its config file moved into .demo/ (before the emulator starts:
+    a new stack also means a fresh emulator database)."""
+    if stack_exists(target, env) and not target.config_file.exists():
+        if not on_emulator:
+            raise StepFailed(f"step 'prepare stack' failed: stack {target.stack!r} exists in {STATE_DIR} but its "
+                             f"config file {target.config_file} is gone; `pulumi destroy` it or remove .demo/")
+        say(f"stack {target.stack!r} has lost its config file: starting over with a fresh stack and emulator")
+        run("remove stale stack", pulumi(target, "stack", "rm", "--yes", "--force", with_config=False), env)
+    if stack_exists(target, env):
+        say(f"stack {target.stack!r} exists (state in {STATE_DIR.relative_to(REPO_ROOT)}): reusing it")
+        return
+    if on_emulator:
+        forget_emulator_data()  # its objects belonged to a stack that no longer exists
+    # `stack init` writes Pulumi.<stack>.yaml (with the secrets salt) next to Pulumi.yaml: move it to .demo/.
+    generated = EXAMPLE_DIR / target.config_file.name
+    generated.unlink(missing_ok=True)
+    run("create stack", [str(TOOLS_BIN / "pulumi"), "stack", "init", target.stack, "--no-select"], env)
+    if generated.exists():
+        generated.replace(target.config_file)
+
+
+def configure_stack(target: Target, env: dict[str, str]) -> None:
+    """Points the stack's svix:* config at the target (emptied where the environment should decide)."""
+    if target.server_url:
+        run("set svix:serverUrl", pulumi(target, "config", "set", "svix:serverUrl", target.server_url), env)
+    else:
+        run("clear svix:serverUrl", pulumi(target, "config", "rm", "svix:serverUrl"), env)
+    if target.token:
+        # Through stdin: a token on the command line would show up in `ps`.
+        run("set svix:token", pulumi(target, "config", "set", "--secret", "svix:token"), env, stdin=target.token)
+    else:
+        run("clear svix:token", pulumi(target, "config", "rm", "svix:token"), env)
+    say(f"config: svix:serverUrl={target.server_url or '(from the environment)'}, "
+        f"svix:token={'[secret]' if target.token else '(from SVIX_AUTH_TOKEN)'}")
+
+
+def external_target() -> Target | None:
+    """A real Svix when SVIX_AUTH_TOKEN is set; its token stays in the environment, never in .demo/."""
+    if not os.environ.get("SVIX_AUTH_TOKEN"):
+        if os.environ.get("SVIX_SERVER_URL"):
+            say("SVIX_SERVER_URL is set but SVIX_AUTH_TOKEN is not: ignoring it, using the emulator")
+        return None
+    server_url = os.environ.get("SVIX_SERVER_URL") or None
+    where = server_url or "the Svix API for the token's region"
+    return Target("svix", f"the Svix server at {where} (SVIX_AUTH_TOKEN is set)", server_url, None)
+
+
+def demo() -> None:
+    if not os.access(TOOLS_BIN / "pulumi", os.X_OK):
+        raise StepFailed(f"step 'find engine' failed: no pulumi in {TOOLS_BIN}; run `make demo` (it runs `make engine`)")
+    DEMO_DIR.mkdir(exist_ok=True)
+    env = {**os.environ, **engine_env(STATE_DIR)}
+    target = external_target()
+    on_emulator = target is None
+    if on_emulator:
+        target = Target("demo", "the local Svix emulator", None, None)
+    total = 6 if on_emulator else 4
+    number = 0
+
+    def step(text: str) -> None:
+        nonlocal number
+        number += 1
+        heading(number, total, text)
+
+    say(f"target: {target.description}")
+    say(f"program: {EXAMPLE_DIR.relative_to(REPO_ROOT)}, stack {target.stack!r}, "
+        f"state in {STATE_DIR.relative_to(REPO_ROOT)}")
+    step(f"Preparing stack {target.stack!r}")
+    ensure_stack(target, env, on_emulator=on_emulator)
+
+    emulator = None
+    try:
+        if on_emulator:
+            from pulumi_svix.emulator.runner import Emulator, EmulatorError
+
+            step(f"Starting the Svix emulator (database {EMULATOR_DB.relative_to(REPO_ROOT)})")
+            # A fresh random token each run: it only has to match between the emulator and the stack config.
+            emulator = Emulator(db=EMULATOR_DB, token=f"testsk_demo-{secrets.token_hex(16)}", port=0,
+                                log_path=EMULATOR_LOG)
+            try:
+                emulator.start()
+            except EmulatorError as error:
+                raise StepFailed(f"step 'start emulator' failed: {error}") from None
+            say(f"emulator listening on {emulator.url} (log: {EMULATOR_LOG.relative_to(REPO_ROOT)})")
+            target.server_url, target.token = emulator.url, emulator.token
+        configure_stack(target, env)
+
+        step("pulumi up (creates what is missing; a no-op when already converged)")
+        run("pulumi up", pulumi(target, "up", "--yes", "--refresh", "--run-program"), env)
+
+        step("Stack outputs (secrets masked; `pulumi stack output --show-secrets` reveals them)")
+        run("pulumi stack output", pulumi(target, "stack", "output", with_config=False), env)
+
+        step("pulumi preview --expect-no-changes (the configuration is converged)")
+        run("pulumi preview", pulumi(target, "preview", "--expect-no-changes"), env)
+    finally:
+        if emulator is not None:
+            step("Stopping the emulator")
+            stats = None
+            if emulator.is_running():
+                try:
+                    stats = emulator.stats()
+                except Exception:  # noqa: BLE001 — the numbers are a nicety; stopping is what matters
+                    pass
+            emulator.stop()
+            served = f" after serving {stats['total']} API requests" if stats else ""
+            say(f"emulator stopped{served}; its data stays in {EMULATOR_DB.relative_to(REPO_ROOT)}")
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        demo()
+    except StepFailed as failure:
+        print(f"\ndemo: FAILED: {failure}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted", file=sys.stderr)
+        return 130
+    print(f"\ndemo: done in {time.monotonic() - started:.1f} s: the stack is deployed and converged "
+          f"(run `make demo` again: nothing changes)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The HTTP client against the emulator: retries, idempotency, error translation, no token leaks."""
+
+import pytest
+
+from pulumi_svix.client import SvixApiError, SvixClient, SvixError
+from pulumi_svix.config import Settings
+
+
+@pytest.mark.allow_contract_violations  # the bad uid below is deliberately invalid
+def test_errors_carry_status_code_and_field(emulator):
+    api = SvixClient(Settings(emulator.url, emulator.token))
+    with pytest.raises(SvixApiError) as raised:
+        api.get("/api/v1/app/app_doesnotexist")
+    assert raised.value.status == 404 and raised.value.code == "not_found"
+    with pytest.raises(SvixApiError) as raised:
+        api.post("/api/v1/app", {"name": "x", "uid": "bad uid!"})
+    assert raised.value.status == 422 and raised.value.field == "uid"
+
+
+def test_wrong_token_fails_fast_without_retries(emulator):
+    api = SvixClient(Settings(emulator.url, "testsk_wrong-token"))
+    before = emulator.stats()["total"]
+    with pytest.raises(SvixError) as raised:
+        api.get("/api/v1/app")
+    assert "rejected the API token" in str(raised.value) and emulator.url in str(raised.value)
+    assert "testsk_wrong-token" not in str(raised.value)
+    assert emulator.stats()["total"] - before <= 1
+
+
+def test_missing_token_names_the_config_command():
+    with pytest.raises(SvixError, match=r"pulumi config set --secret svix:token"):
+        SvixClient(Settings("http://127.0.0.1:9")).get("/api/v1/app")
+
+
+def test_unreachable_server_names_the_url():
+    api = SvixClient(Settings("http://127.0.0.1:9", "testsk_x"), retries=2, backoff=0.01)
+    with pytest.raises(SvixError, match=r"could not reach Svix at http://127.0.0.1:9"):
+        api.get("/api/v1/app")
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429", "reset", "commit-then-500"])
+def test_creates_survive_every_fault_kind_without_duplicates(emulator, kind):
+    api = SvixClient(Settings(emulator.url, emulator.token), backoff=0.01)
+    emulator.set_faults(rate=0.5, kinds=[kind], latency_ms=0, seed=3)
+    created = {api.post("/api/v1/app", {"name": f"app {i}"})["id"] for i in range(12)}
+    emulator.set_faults(rate=0)
+    assert len(created) == 12
+    listed = api.list_all("/api/v1/app")
+    assert sorted(a["id"] for a in listed) == sorted(created)
+    assert sum(emulator.stats().get("faults", {}).values()) > 0
