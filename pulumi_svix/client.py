@@ -4,6 +4,11 @@ Pulumi runs provider methods on several threads, so the client holds no per-requ
 ``requests.Session`` whose urllib3 connection pool is thread-safe, fixed headers, and urllib3's
 ``Retry`` for backoff. Every POST carries an ``idempotency-key`` that stays the same across its
 retries, so a create that Svix committed before the connection dropped is replayed, not repeated.
+
+The key is random, not derived from the resource: ``create`` does not see the URN, a key made from
+the request body would merge two resources declared with identical settings, and Svix keeps keys
+for 12 hours, so a deterministic key would replay a since-deleted object after destroy and up.
+A create repeated by a later run (after an interrupted deploy) is made safe by uids instead.
 """
 
 from __future__ import annotations
@@ -21,6 +26,17 @@ from .config import MISSING_TOKEN_HELP, Settings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TIMEOUT = (5, 30)  # connect, read (seconds)
+# The retry budget: up to RETRIES more attempts, waiting BACKOFF * 2**(n-1) seconds (at most
+# BACKOFF_MAX, plus up to BACKOFF of jitter) before the n-th, none before the first retry; about
+# 31 s in all. A 429's Retry-After replaces the wait.
+RETRIES = 8
+BACKOFF = 0.25
+BACKOFF_MAX = 8.0
+
+
+def retry_budget_seconds(retries: int = RETRIES, backoff: float = BACKOFF) -> float:
+    """The least time the client spends waiting before it gives up (jitter not counted)."""
+    return sum(min(BACKOFF_MAX, backoff * 2 ** (n - 1)) for n in range(2, retries + 1))
 
 
 class SvixError(Exception):
@@ -55,14 +71,19 @@ def _error_from_response(method: str, path: str, response: requests.Response) ->
 
 
 class SvixClient:
-    def __init__(self, settings: Settings, *, retries: int = 8, backoff: float = 0.25):
+    def __init__(self, settings: Settings, *, retries: int = RETRIES, backoff: float = BACKOFF):
         self.server_url = settings.server_url
         self._has_token = bool(settings.token)
+        self._attempts = retries + 1
+        # Set once the server proved unreachable (after the whole retry budget) or rejected the
+        # token: every later call of this provider process fails at once with the same message,
+        # instead of spending another retry budget or sending the bad token again.
+        self._broken: str | None = None
         self.session = requests.Session()
         retry = Retry(
             total=retries,
             backoff_factor=backoff,
-            backoff_max=8,
+            backoff_max=BACKOFF_MAX,
             backoff_jitter=backoff,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=None,  # POSTs too: their idempotency key makes a repeat safe
@@ -85,22 +106,28 @@ class SvixClient:
         """Sends one API call (with retries); returns the decoded body, or None for 204/missing."""
         if not self._has_token:
             raise SvixError(MISSING_TOKEN_HELP)
+        if self._broken:
+            raise SvixError(self._broken)
         headers = {"idempotency-key": f"pulumi-svix-{uuid.uuid4()}"} if method == "POST" else None
         url = self.server_url + path
         try:
             response = self.session.request(method, url, json=json, params=params, headers=headers,
                                             timeout=TIMEOUT)
         except requests.exceptions.RetryError as exc:  # retries exhausted on 5xx/429
-            raise SvixError(f"{method} {url}: Svix kept failing after retries ({exc.__class__.__name__})") from None
+            raise SvixError(f"{method} {url}: Svix kept failing after {self._attempts} attempts "
+                            f"({exc.__class__.__name__})") from None
         except requests.exceptions.RequestException as exc:
+            # Only the class name: the exception text can carry request details.
             reason = exc.__class__.__name__
-            raise SvixError(f"could not reach Svix at {self.server_url} ({method} {path}: {reason}); "
-                            "check svix:serverUrl and your network") from None
+            self._broken = (f"could not reach Svix at {self.server_url} after {self._attempts} attempts "
+                            f"({reason}); check svix:serverUrl and your network")
+            raise SvixError(f"{self._broken} [{method} {path}]") from None
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code == 401:
-            raise SvixError(f"Svix at {self.server_url} rejected the API token (HTTP 401); "
+            self._broken = (f"Svix at {self.server_url} rejected the API token (HTTP 401); "
                             "check `svix:token` / SVIX_AUTH_TOKEN")
+            raise SvixError(self._broken)
         if response.status_code >= 400:
             raise _error_from_response(method, path, response)
         if response.status_code == 204 or not response.content:

@@ -13,7 +13,10 @@ from ..schema import ResourceSchema
 def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """All properties of the resource, inputs from ``args`` (an XArgs object) or keyword arguments.
 
-    Output-only properties are present as None so that Pulumi resolves them as outputs.
+    Output-only properties are present as None so that Pulumi resolves them as outputs. Secret inputs
+    (the endpoint ``secret``, ``headers``) are wrapped in ``pulumi.Output.secret``, as Pulumi's generated
+    SDKs do: ``additional_secret_outputs`` only covers outputs, and a plain-string input would otherwise be
+    stored in plain text among the resource's recorded inputs.
     """
     if args is not None:
         given = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
@@ -23,7 +26,11 @@ def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) ->
                             f"not both (got {sorted(extra)})")
     else:
         given = kwargs
-    return {p.python_name: given.get(p.python_name) for p in schema.properties}
+    props = {p.python_name: given.get(p.python_name) for p in schema.properties}
+    for prop in schema.inputs:
+        if prop.secret and props[prop.python_name] is not None:
+            props[prop.python_name] = pulumi.Output.secret(props[prop.python_name])
+    return props
 
 
 def resource_options(schema: ResourceSchema,

@@ -111,8 +111,13 @@ def translate(schema: ResourceSchema, operation: str, error: Exception) -> Excep
         prop = next((p for p in schema.inputs if p.api and field and field.split(".")[0] == p.api), None)
         where = f" (property {prop.python_name})" if prop else (f" (field {field})" if field else "")
         hint = ""
-        if error.status == 409:
-            hint = "; an object with the same natural key exists: set adopt=True to take it over"
+        if error.status == 409:  # a taken natural key: the uid, or an event type's name
+            key = "uid" if "uid" in schema.input_names else "name"
+            where = f" (property {key})"
+            hint = (f"; another object already has this {key}, with other settings: choose another {key}, "
+                    "or set adopt=True to take that object over")
+        elif error.status == 404 and operation == "create" and "app_id" in schema.input_names:
+            where = " (property app_id: no such application)"
         return SvixError(f"{schema.kind} {operation} failed: Svix answered HTTP {error.status} "
                          f"{error.code}: {error.detail}{where}{hint}")
     if isinstance(error, SvixError):
@@ -228,6 +233,18 @@ def api_body(schema: ResourceSchema, inputs: dict, names: Any = None, *, for_pat
 def from_api(schema: ResourceSchema, body: dict) -> dict:
     """State values for the API properties found in a Svix response."""
     return {p.python_name: body.get(p.api) for p in schema.inputs if p.api and p.api in body}
+
+
+def matches_declared(schema: ResourceSchema, body: dict, inputs: dict, skip: Any = ()) -> bool:
+    """Whether a Svix object already holds exactly the declared API properties (``skip`` aside).
+
+    A create that answers 409 on the object's natural key (uid, event type name) after an
+    interrupted deploy finds the object that deploy created, with these very values: such an
+    object is taken over without ``adopt=True``. One that differs is not ours to take.
+    """
+    live = from_api(schema, body)
+    return all(normalize(p, live.get(p.python_name)) == normalize(p, inputs.get(p.python_name))
+               for p in schema.inputs if p.api and p.python_name not in skip)
 
 
 def timestamps(body: dict) -> dict:

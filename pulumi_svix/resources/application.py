@@ -10,7 +10,7 @@ import pulumi.dynamic
 
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, timestamps
+from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
 
 APPS = "/api/v1/app"
 
@@ -27,9 +27,11 @@ class ApplicationProvider(SvixProvider):
         try:
             body = api.post(APPS, api_body(self.schema, inputs))
         except SvixApiError as error:
-            if not (error.status == 409 and inputs.get("adopt") and inputs.get("uid")):
+            if not (error.status == 409 and inputs.get("uid")):
                 raise
             existing = api.get(f"{APPS}/{inputs['uid']}")
+            if not (inputs.get("adopt") or matches_declared(self.schema, existing, inputs)):
+                raise
             body = api.patch(f"{APPS}/{existing['id']}", api_body(self.schema, inputs, for_patch=True))
         return body["id"], self._outputs(body, inputs)
 

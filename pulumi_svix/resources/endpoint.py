@@ -11,7 +11,7 @@ import pulumi.dynamic
 from ..headers import is_sensitive
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, timestamps
+from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
 
 REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
 # Headers and the secret have their own API calls; the rest of the endpoint is PATCHed.
@@ -46,12 +46,28 @@ class EndpointProvider(SvixProvider):
         try:
             body = api.post(base, api_body(self.schema, inputs))
         except SvixApiError as error:
-            if not (error.status == 409 and inputs.get("adopt") and inputs.get("uid")):
+            if not (error.status == 409 and inputs.get("uid")):
                 raise
             existing = api.get(f"{base}/{inputs['uid']}")
+            if not (inputs.get("adopt") or self._matches(api, base, existing, inputs)):
+                raise
             return existing["id"], self._adopt(api, base, existing["id"], inputs)
         secret = inputs.get("secret") or api.get(f"{base}/{body['id']}/secret")["key"]
         return body["id"], self._outputs(body, inputs, secret)
+
+    def _matches(self, api, base, existing, inputs) -> bool:
+        """The existing endpoint is what an interrupted create of these inputs left behind: same
+        settings, same header names (values of sensitive ones are never returned), same secret
+        if one is declared."""
+        if not matches_declared(self.schema, existing, inputs, skip=SEPARATE):
+            return False
+        live = api.get(f"{base}/{existing['id']}/headers")
+        declared = {k.lower(): v for k, v in (inputs.get("headers") or {}).items()}
+        shown = {k.lower(): v for k, v in (live.get("headers") or {}).items()}
+        hidden = {k.lower() for k in live.get("sensitive") or []}
+        if set(declared) != set(shown) | hidden or any(declared[k] != v for k, v in shown.items()):
+            return False
+        return not inputs.get("secret") or api.get(f"{base}/{existing['id']}/secret")["key"] == inputs["secret"]
 
     def _adopt(self, api, base, id_, inputs):
         """Brings an existing endpoint to the declared state: fields, headers and secret."""
@@ -91,7 +107,9 @@ class EndpointProvider(SvixProvider):
         if "secret" in changed:
             api.post(f"{base}/{id_}/secret/rotate", {"key": news["secret"]})
             secret = news["secret"]
-        elif "rotate_secret_trigger" in changed:
+        elif "rotate_secret_trigger" in changed and not news.get("secret"):
+            # With a declared secret the declared one wins: a generated secret would differ from it and
+            # make every following preview propose rotating back.
             api.post(f"{base}/{id_}/secret/rotate", {})
             secret = api.get(f"{base}/{id_}/secret")["key"]
         return self._outputs(body, news, secret)

@@ -10,7 +10,7 @@ import pulumi.dynamic
 
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, timestamps
+from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
 
 EVENT_TYPES = "/api/v1/event-type"
 
@@ -29,7 +29,8 @@ class EventTypeProvider(SvixProvider):
             # Svix un-archives an archived event type of the same name on POST.
             created = api.post(EVENT_TYPES, body)
         except SvixApiError as error:
-            if not (error.status == 409 and inputs.get("adopt")):
+            if not (error.status == 409 and (inputs.get("adopt") or matches_declared(
+                    self.schema, api.get(f"{EVENT_TYPES}/{inputs['name']}"), inputs))):
                 raise
             created = api.patch(f"{EVENT_TYPES}/{inputs['name']}",
                                 api_body(self.schema, inputs, for_patch=True))
