@@ -43,3 +43,10 @@ def resource_options(schema: ResourceSchema,
 def lookup_options(opts: Optional[pulumi.ResourceOptions], id_: pulumi.Input[str]) -> pulumi.ResourceOptions:
     """Options for ``X.get``: Pulumi reads the existing object with this id instead of creating one."""
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))
+
+
+def split_app_scoped_id(id_: Any, app_id: Any) -> tuple[Any, Any]:
+    """``"app_…/ep_…"`` -> (``"ep_…"``, ``"app_…"``), for ``get`` of app-scoped resources."""
+    if app_id is None and isinstance(id_, str) and "/" in id_:
+        app_id, id_ = id_.split("/", 1)
+    return id_, app_id

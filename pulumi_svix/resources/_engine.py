@@ -196,6 +196,15 @@ class SvixProvider(ResourceProvider):
     def delete(self, id_: str, props: dict) -> None:
         self._call("delete", self._delete, id_, props)
 
+    def _app_id(self, state: dict) -> str:
+        """The application an endpoint or integration lives in: Svix addresses them within it."""
+        from ..client import SvixError
+
+        if not state.get("app_id"):
+            raise SvixError(f"{self.kind}.get needs the application: pass app_id=... "
+                            f"(or an id of the form 'app_id/{self.kind.lower()}_id')")
+        return state["app_id"]
+
     def _call(self, operation: str, method: Any, *args: Any) -> Any:
         from .. import client
 

@@ -81,12 +81,7 @@ class EndpointProvider(SvixProvider):
         return self._outputs(body, inputs, secret)
 
     def _read(self, api, id_, state):
-        from ..client import SvixError
-
-        if not state.get("app_id"):
-            raise SvixError("Endpoint.get needs the application: pass app_id=... "
-                            "(or an id of the form 'app_id/endpoint_id')")
-        base = self._collection(state["app_id"])
+        base = self._collection(self._app_id(state))
         body = api.get(f"{base}/{id_}", missing_ok=True)
         if body is None:
             return None
@@ -215,6 +210,5 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
             app_id: Optional[pulumi.Input[str]] = None) -> "Endpoint":
         """Looks up an existing endpoint. Svix addresses endpoints within their application, so
         pass ``app_id`` (or an id of the form ``"app_…/ep_…"``)."""
-        if app_id is None and isinstance(id, str) and "/" in id:
-            app_id, id = id.split("/", 1)
+        id, app_id = _base.split_app_scoped_id(id, app_id)
         return Endpoint(resource_name, opts=_base.lookup_options(opts, id), app_id=app_id)

@@ -39,12 +39,7 @@ class IntegrationProvider(SvixProvider):
         return body["id"], self._outputs(body, inputs, self._rotate_key(api, base, body["id"]))
 
     def _read(self, api, id_, state):
-        from ..client import SvixError
-
-        if not state.get("app_id"):
-            raise SvixError("Integration.get needs the application: pass app_id=... "
-                            "(or an id of the form 'app_id/integ_id')")
-        body = api.get(f"{self._collection(state['app_id'])}/{id_}", missing_ok=True)
+        body = api.get(f"{self._collection(self._app_id(state))}/{id_}", missing_ok=True)
         return None if body is None else (body["id"], self._outputs(body, state, state.get("key")))
 
     def _update(self, api, id_, olds, news, changed):
@@ -120,6 +115,5 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
             app_id: Optional[pulumi.Input[str]] = None) -> "Integration":
         """Looks up an existing integration (pass ``app_id``, or an id ``"app_…/integ_…"``).
         Its key is unknown until rotated: Svix never returns an existing key."""
-        if app_id is None and isinstance(id, str) and "/" in id:
-            app_id, id = id.split("/", 1)
+        id, app_id = _base.split_app_scoped_id(id, app_id)
         return Integration(resource_name, opts=_base.lookup_options(opts, id), app_id=app_id)

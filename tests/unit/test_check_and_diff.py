@@ -123,3 +123,14 @@ def test_set_properties_ignore_order_and_duplicates(event_types, rnd):
     olds = {**GOOD_ENDPOINT, "event_types": event_types}
     news = {**GOOD_ENDPOINT, "event_types": shuffled}
     assert changed_properties(schema, olds, news) == []
+
+
+def test_app_scoped_lookups_need_the_application():
+    from pulumi_svix.client import SvixError
+    from pulumi_svix.resources._base import split_app_scoped_id
+
+    assert split_app_scoped_id("app_1/ep_2", None) == ("ep_2", "app_1")
+    assert split_app_scoped_id("ep_2", "app_1") == ("ep_2", "app_1")
+    for provider in (EndpointProvider(), IntegrationProvider()):
+        with pytest.raises(SvixError, match=rf"{provider.kind}.get needs the application: pass app_id"):
+            provider.read("x_1", {})
