@@ -11,19 +11,24 @@ import re
 # RFC 9110 token characters: anything else is not a header name at all.
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
+# svix-server's lists (core/types) plus names Svix's delivery sets itself. The emulator enforces the
+# same sets, so preview rejects exactly what the emulator would.
 FORBIDDEN_NAMES = frozenset({
-    "host", "user-agent", "content-length", "content-type", "content-encoding",
-    "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "expect",
-    "x-real-ip", "svix-id", "svix-timestamp", "svix-signature",
-    "webhook-id", "webhook-timestamp", "webhook-signature",
+    "user-agent", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+    "transfer-encoding", "upgrade", "age", "cache-control", "clear-site-data", "expires",
+    "pragma", "warning", "content-length", "content-type", "content-encoding",
+    "content-language", "content-location",
+    "host", "connection", "trailer", "expect", "x-real-ip",
+    "svix-id", "svix-timestamp", "svix-signature", "webhook-id", "webhook-timestamp", "webhook-signature",
 })
 FORBIDDEN_PREFIXES = (
     "x-amz-", "x-amzn-", "x-google", "x-goog-", "x-gfe", "x-azure-", "x-fd-", "x-arr-",
-    "x-ms-", "x-forwarded-", "svix-", "webhook-",
+    "x-ms-", "x-forwarded-", "x-svix-", "svix-", "webhook-",
 )
+# Values of these are never returned by Svix; their names are listed in ``sensitive``.
 SENSITIVE_NAMES = frozenset({
-    "authorization", "proxy-authorization", "www-authenticate", "proxy-authenticate",
-    "x-auth-token", "x-api-key",
+    "authorization", "www-authenticate", "x-auth-token", "x-api-key", "api-key", "x-api-token",
+    "cookie",
 })
 
 

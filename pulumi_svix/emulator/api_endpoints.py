@@ -11,6 +11,8 @@ import time
 
 from fastapi import APIRouter, Request
 
+from ..headers import SENSITIVE_NAMES as SENSITIVE_HEADERS  # values never returned
+
 from . import errors
 from .api_apps import find_app
 from .common import (apply_patch, list_response, no_content, now, pagination, parse_body,
@@ -23,11 +25,6 @@ router = APIRouter()
 BASE = "/api/v1/app/{app_id}/endpoint"
 ONE = BASE + "/{endpoint_id}"
 
-# Values of these headers are never returned; their names are listed in ``sensitive``.
-# svix-server's list plus the API-key headers Svix cloud also redacts.
-SENSITIVE_HEADERS = frozenset({"authorization", "x-auth-token", "www-authenticate",
-                               "proxy-authenticate", "proxy-authorization", "x-api-key",
-                               "api-key", "x-api-token", "cookie"})
 MAX_OLD_KEYS = 10
 DEFAULT_GRACE_SECONDS = 24 * 3600
 

@@ -18,6 +18,10 @@ from pydantic import (AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field
                       StringConstraints, field_validator)
 from pydantic.alias_generators import to_camel
 
+from ..headers import FORBIDDEN_NAMES as FORBIDDEN_HEADERS  # one list for provider and emulator
+from ..headers import FORBIDDEN_PREFIXES as FORBIDDEN_HEADER_PREFIXES
+from ..headers import HEADER_NAME
+
 NAME_PATTERN = r"^[a-zA-Z0-9\-_.]+$"
 Uid = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
@@ -29,16 +33,6 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
 
 METADATA_MAX_BYTES = 4096
 HEADER_VALUE_MAX_BYTES = 4096
-# From svix-server core/types: names and prefixes an endpoint may not set.
-FORBIDDEN_HEADERS = frozenset({
-    "user-agent", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-    "transfer-encoding", "upgrade", "age", "cache-control", "clear-site-data", "expires",
-    "pragma", "warning", "content-length", "content-type", "content-encoding",
-    "content-language", "content-location",
-})
-FORBIDDEN_HEADER_PREFIXES = ("x-amz-", "x-amzn-", "x-google", "x-goog-", "x-gfe", "x-azure-",
-                             "x-fd-", "x-svix-", "svix-")
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SECRET = re.compile(r"^(whsec_)?([a-zA-Z0-9+/=]{32,100})$")
 
 
@@ -77,7 +71,7 @@ def check_url(url: str) -> str:
 
 def check_header_name(name: str) -> str:
     lowered = name.lower()
-    if not _TOKEN.match(name):
+    if not HEADER_NAME.match(name):
         raise ValueError(f"Invalid header name: {name!r}")
     if lowered in FORBIDDEN_HEADERS:
         raise ValueError(f"Header uses a forbidden key: {name!r}")
