@@ -46,11 +46,19 @@ class SvixError(Exception):
 class SvixApiError(SvixError):
     """Svix answered with an error status. ``field`` is the Svix JSON field a 422 points at."""
 
-    def __init__(self, method: str, path: str, status: int, code: str, detail: str, field: str | None):
+    def __init__(self, method: str, path: str, status: int, code: str, detail: str, field: str | None,
+                 *, no_body: bool = False):
         self.method, self.path, self.status = method, path, status
         self.code, self.detail, self.field = code, detail, field
+        self.no_body = no_body
         where = f" (field {field})" if field else ""
         super().__init__(f"{method} {path} -> HTTP {status} {code}: {detail}{where}")
+
+    @property
+    def no_route(self) -> bool:
+        """A 404 with no body: the server has no such route (Svix says which object is missing in
+        a JSON body). The self-hosted svix-server answers so for the whole Integration API."""
+        return self.status == 404 and self.no_body
 
 
 def _error_from_response(method: str, path: str, response: requests.Response) -> SvixApiError:
@@ -67,7 +75,8 @@ def _error_from_response(method: str, path: str, response: requests.Response) ->
         return SvixApiError(method, path, response.status_code, "validation", messages, ".".join(loc) or None)
     code = body.get("code", "error") if isinstance(body, dict) else "error"
     text = detail if isinstance(detail, str) else (response.text[:200] or response.reason or "")
-    return SvixApiError(method, path, response.status_code, code, text, None)
+    return SvixApiError(method, path, response.status_code, code, text, None,
+                        no_body=not response.content.strip())
 
 
 class SvixClient:
@@ -79,6 +88,8 @@ class SvixClient:
         # token: every later call of this provider process fails at once with the same message,
         # instead of spending another retry budget or sending the bad token again.
         self._broken: str | None = None
+        self._dialect = None  # which Svix this is, once a write needed to know (see dialect.py)
+        self._dialect_lock = threading.Lock()
         self.session = requests.Session()
         retry = Retry(
             total=retries,
@@ -122,8 +133,8 @@ class SvixClient:
             self._broken = (f"could not reach Svix at {self.server_url} after {self._attempts} attempts "
                             f"({reason}); check svix:serverUrl and your network")
             raise SvixError(f"{self._broken} [{method} {path}]") from None
-        if response.status_code == 404 and missing_ok:
-            return None
+        if response.status_code == 404 and missing_ok and response.content.strip():
+            return None  # the object is missing; a 404 with no body is a missing route (an error)
         if response.status_code == 401:
             self._broken = (f"Svix at {self.server_url} rejected the API token (HTTP 401); "
                             "check `svix:token` / SVIX_AUTH_TOKEN")
@@ -133,6 +144,16 @@ class SvixClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def dialect(self):
+        """Which Svix this server is (Svix Cloud or the self-hosted svix-server): asked of the
+        server once per client, and only when a request's form depends on it."""
+        from . import dialect
+
+        with self._dialect_lock:
+            if self._dialect is None:
+                self._dialect = dialect.detect(self)
+            return self._dialect
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult,
                             ReadResult, ResourceProvider, UpdateResult)
 
+from ..dialect import answer_value, depends_on_dialect, request_body
 from ..schema import Property, ResourceSchema, resource_schema
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
@@ -102,10 +103,15 @@ def _install_plain_errors() -> None:
     traceback.format_exc = format_exc
 
 
-def translate(schema: ResourceSchema, operation: str, error: Exception) -> Exception:
+def translate(schema: ResourceSchema, operation: str, error: Exception, server: str) -> Exception:
     """A Svix API error restated in the user's terms (Python property names, not JSON fields)."""
     from ..client import SvixApiError, SvixError
 
+    if isinstance(error, SvixApiError) and error.no_route:
+        return SvixError(f"{schema.kind} {operation} failed: the Svix server at {server} has no "
+                         f"{schema.kind} API ({error.method} {error.path} answered HTTP 404 with no body)"
+                         + ("; the self-hosted svix-server has no Integration API: Integrations need "
+                            "Svix Cloud" if schema.kind == "Integration" else ""))
     if isinstance(error, SvixApiError):
         field = error.field
         prop = next((p for p in schema.inputs if p.api and field and field.split(".")[0] == p.api), None)
@@ -205,13 +211,26 @@ class SvixProvider(ResourceProvider):
                             f"(or an id of the form 'app_id/{self.kind.lower()}_id')")
         return state["app_id"]
 
+    def _send(self, api: Any, method: str, path: str, body: dict, declared: dict) -> dict:
+        """Sends ``body`` (declared API properties in Svix Cloud's form, restated for the server's
+        dialect where that matters) and returns Svix's answer once it holds what was sent."""
+        # PATCH leaves omitted fields alone: only what it sends is checked. POST and PUT set the whole
+        # object, so every API property must come back as declared (absent ones as unset).
+        checked = set(body) if method == "PATCH" else None
+        if depends_on_dialect(self.schema, body):
+            body = request_body(self.schema, body, api.dialect(), api.server_url)
+        answer = api.request(method, path, json=body)
+        verify_stored(self.schema, api.server_url, declared, answer, checked)
+        return answer
+
     def _call(self, operation: str, method: Any, *args: Any) -> Any:
         from .. import client
 
+        api = client.client()
         try:
-            return method(client.client(), *args)
+            return method(api, *args)
         except Exception as error:  # noqa: BLE001 — restated for the user, then re-raised
-            translated = translate(self.schema, operation, error)
+            translated = translate(self.schema, operation, error, api.server_url)
             if translated is error:
                 raise
             raise translated from None
@@ -239,9 +258,43 @@ def api_body(schema: ResourceSchema, inputs: dict, names: Any = None, *, for_pat
     return body
 
 
+def answered(schema: ResourceSchema) -> list[Property]:
+    """The API properties that the object's own answer carries (not headers or the secret)."""
+    return [p for p in schema.inputs if p.api and not p.rules.get("readVia")]
+
+
 def from_api(schema: ResourceSchema, body: dict) -> dict:
-    """State values for the API properties found in a Svix response."""
-    return {p.python_name: body.get(p.api) for p in schema.inputs if p.api and p.api in body}
+    """State values of the API properties, as a Svix answer holds them.
+
+    A property the answer does not carry is unset on the server, and is reported so: keeping the
+    declared value instead would hide a value the server never stored.
+    """
+    return {p.python_name: answer_value(p, body) for p in answered(schema)}
+
+
+def verify_stored(schema: ResourceSchema, server: str, declared: dict, answer: Any,
+                  api_names: Any = None) -> None:
+    """Never report success for what the server did not store: every API property (or those whose
+    JSON names are in ``api_names``) must be in Svix's answer as declared."""
+    from ..client import SvixError
+
+    if not isinstance(answer, dict):
+        raise SvixError(f"the Svix server at {server} answered a write without the object it stored")
+    lost = []
+    for prop in answered(schema):
+        if api_names is not None and prop.api not in api_names:
+            continue
+        want = normalize(prop, declared.get(prop.python_name))
+        held = normalize(prop, answer_value(prop, answer))
+        if want != held:
+            lost.append(f"{prop.python_name} (declared {_short(want)}, it holds {_short(held)})")
+    if lost:
+        raise SvixError(f"the Svix server at {server} did not store what was declared: {'; '.join(lost)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def matches_declared(schema: ResourceSchema, body: dict, inputs: dict, skip: Any = ()) -> bool:
@@ -253,7 +306,7 @@ def matches_declared(schema: ResourceSchema, body: dict, inputs: dict, skip: Any
     """
     live = from_api(schema, body)
     return all(normalize(p, live.get(p.python_name)) == normalize(p, inputs.get(p.python_name))
-               for p in schema.inputs if p.api and p.python_name not in skip)
+               for p in answered(schema) if p.python_name not in skip)
 
 
 def timestamps(body: dict) -> dict:

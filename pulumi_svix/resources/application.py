@@ -25,14 +25,15 @@ class ApplicationProvider(SvixProvider):
         from ..client import SvixApiError
 
         try:
-            body = api.post(APPS, api_body(self.schema, inputs))
+            body = self._send(api, "POST", APPS, api_body(self.schema, inputs), inputs)
         except SvixApiError as error:
             if not (error.status == 409 and inputs.get("uid")):
                 raise
             existing = api.get(f"{APPS}/{inputs['uid']}")
             if not (inputs.get("adopt") or matches_declared(self.schema, existing, inputs)):
                 raise
-            body = api.patch(f"{APPS}/{existing['id']}", api_body(self.schema, inputs, for_patch=True))
+            body = self._send(api, "PATCH", f"{APPS}/{existing['id']}",
+                              api_body(self.schema, inputs, for_patch=True), inputs)
         return body["id"], self._outputs(body, inputs)
 
     def _read(self, api, id_, state):
@@ -43,7 +44,7 @@ class ApplicationProvider(SvixProvider):
         names = changed & {p.python_name for p in self.schema.inputs if p.api}
         if not names:
             return {**olds, **news}
-        body = api.patch(f"{APPS}/{id_}", api_body(self.schema, news, names, for_patch=True))
+        body = self._send(api, "PATCH", f"{APPS}/{id_}", api_body(self.schema, news, names, for_patch=True), news)
         return self._outputs(body, news)
 
     def _delete(self, api, id_, state):

@@ -14,8 +14,6 @@ from . import _base
 from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
 
 REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
-# Headers and the secret have their own API calls; the rest of the endpoint is PATCHed.
-SEPARATE = {"headers", "secret"}
 
 
 def _merge_headers(live: dict, sensitive: list, declared: Optional[dict]) -> Optional[dict]:
@@ -30,6 +28,11 @@ def _merge_headers(live: dict, sensitive: list, declared: Optional[dict]) -> Opt
 class EndpointProvider(SvixProvider):
     kind = "Endpoint"
 
+    @property
+    def separate(self) -> set[str]:
+        """Headers and the secret: each has its own API calls; the rest of the endpoint is PATCHed."""
+        return {p.python_name for p in self.schema.inputs if p.rules.get("readVia")}
+
     @staticmethod
     def _collection(app_id: str) -> str:
         return f"/api/v1/app/{app_id}/endpoint"
@@ -43,8 +46,13 @@ class EndpointProvider(SvixProvider):
         from ..client import SvixApiError
 
         base = self._collection(inputs["app_id"])
+        request = api_body(self.schema, inputs)
+        # The self-hosted server ignores headers in a create body: they go through their own route.
+        headers_later = "headers" in request and not api.dialect().headers_on_create
+        if headers_later:
+            del request["headers"]
         try:
-            body = api.post(base, api_body(self.schema, inputs))
+            body = self._send(api, "POST", base, request, inputs)
         except SvixApiError as error:
             if not (error.status == 409 and inputs.get("uid")):
                 raise
@@ -52,6 +60,8 @@ class EndpointProvider(SvixProvider):
             if not (inputs.get("adopt") or self._matches(api, base, existing, inputs)):
                 raise
             return existing["id"], self._adopt(api, base, existing["id"], inputs)
+        if headers_later:
+            api.put(f"{base}/{body['id']}/headers", {"headers": inputs["headers"]})
         secret = inputs.get("secret") or api.get(f"{base}/{body['id']}/secret")["key"]
         return body["id"], self._outputs(body, inputs, secret)
 
@@ -59,7 +69,7 @@ class EndpointProvider(SvixProvider):
         """The existing endpoint is what an interrupted create of these inputs left behind: same
         settings, same header names (values of sensitive ones are never returned), same secret
         if one is declared."""
-        if not matches_declared(self.schema, existing, inputs, skip=SEPARATE):
+        if not matches_declared(self.schema, existing, inputs, skip=self.separate):
             return False
         live = api.get(f"{base}/{existing['id']}/headers")
         declared = {k.lower(): v for k, v in (inputs.get("headers") or {}).items()}
@@ -71,8 +81,9 @@ class EndpointProvider(SvixProvider):
 
     def _adopt(self, api, base, id_, inputs):
         """Brings an existing endpoint to the declared state: fields, headers and secret."""
-        names = {p.python_name for p in self.schema.inputs if p.api} - SEPARATE
-        body = api.patch(f"{base}/{id_}", api_body(self.schema, inputs, names, for_patch=True))
+        names = {p.python_name for p in self.schema.inputs if p.api} - self.separate
+        body = self._send(api, "PATCH", f"{base}/{id_}", api_body(self.schema, inputs, names, for_patch=True),
+                          inputs)
         api.put(f"{base}/{id_}/headers", {"headers": inputs.get("headers") or {}})
         secret = api.get(f"{base}/{id_}/secret")["key"]
         if inputs.get("secret") and inputs["secret"] != secret:
@@ -93,9 +104,9 @@ class EndpointProvider(SvixProvider):
 
     def _update(self, api, id_, olds, news, changed):
         base = self._collection(news["app_id"])
-        names = changed & {p.python_name for p in self.schema.inputs if p.api} - SEPARATE
-        body = (api.patch(f"{base}/{id_}", api_body(self.schema, news, names, for_patch=True))
-                if names else {"createdAt": olds.get("created_at"), "updatedAt": olds.get("updated_at")})
+        names = changed & {p.python_name for p in self.schema.inputs if p.api} - self.separate
+        body = (self._send(api, "PATCH", f"{base}/{id_}", api_body(self.schema, news, names, for_patch=True), news)
+                if names else None)
         if "headers" in changed:
             api.put(f"{base}/{id_}/headers", {"headers": news.get("headers") or {}})
         secret = olds.get("secret")
@@ -107,7 +118,7 @@ class EndpointProvider(SvixProvider):
             # make every following preview propose rotating back.
             api.post(f"{base}/{id_}/secret/rotate", {})
             secret = api.get(f"{base}/{id_}/secret")["key"]
-        return self._outputs(body, news, secret)
+        return self._outputs(body, news, secret) if body else {**olds, **news, "secret": secret}
 
     def _delete(self, api, id_, state):
         api.delete(f"{self._collection(state['app_id'])}/{id_}")

@@ -27,13 +27,13 @@ class EventTypeProvider(SvixProvider):
         body = {"description": "", **api_body(self.schema, inputs)}  # Svix requires a description
         try:
             # Svix un-archives an archived event type of the same name on POST.
-            created = api.post(EVENT_TYPES, body)
+            created = self._send(api, "POST", EVENT_TYPES, body, inputs)
         except SvixApiError as error:
             if not (error.status == 409 and (inputs.get("adopt") or matches_declared(
                     self.schema, api.get(f"{EVENT_TYPES}/{inputs['name']}"), inputs))):
                 raise
-            created = api.patch(f"{EVENT_TYPES}/{inputs['name']}",
-                                api_body(self.schema, inputs, for_patch=True))
+            created = self._send(api, "PATCH", f"{EVENT_TYPES}/{inputs['name']}",
+                                 api_body(self.schema, inputs, for_patch=True), inputs)
         return created["name"], self._outputs(created, inputs)
 
     def _read(self, api, id_, state):
@@ -46,7 +46,8 @@ class EventTypeProvider(SvixProvider):
         names = changed & {p.python_name for p in self.schema.inputs if p.api}
         if not names:
             return {**olds, **news}
-        body = api.patch(f"{EVENT_TYPES}/{id_}", api_body(self.schema, news, names, for_patch=True))
+        body = self._send(api, "PATCH", f"{EVENT_TYPES}/{id_}",
+                          api_body(self.schema, news, names, for_patch=True), news)
         return self._outputs(body, news)
 
     def _delete(self, api, id_, state):

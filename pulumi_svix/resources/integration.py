@@ -33,9 +33,9 @@ class IntegrationProvider(SvixProvider):
         if inputs.get("adopt"):
             existing = next((i for i in api.list_all(base) if i["name"] == inputs["name"]), None)
         if existing:
-            body = api.put(f"{base}/{existing['id']}", api_body(self.schema, inputs))
+            body = self._send(api, "PUT", f"{base}/{existing['id']}", api_body(self.schema, inputs), inputs)
         else:
-            body = api.post(base, api_body(self.schema, inputs))
+            body = self._send(api, "POST", base, api_body(self.schema, inputs), inputs)
         return body["id"], self._outputs(body, inputs, self._rotate_key(api, base, body["id"]))
 
     def _read(self, api, id_, state):
@@ -44,12 +44,10 @@ class IntegrationProvider(SvixProvider):
 
     def _update(self, api, id_, olds, news, changed):
         base = self._collection(news["app_id"])
-        if changed & {"name", "feature_flags"}:
-            body = api.put(f"{base}/{id_}", api_body(self.schema, news))  # Svix has no PATCH here
-        else:
-            body = {"createdAt": olds.get("created_at"), "updatedAt": olds.get("updated_at")}
+        body = (self._send(api, "PUT", f"{base}/{id_}", api_body(self.schema, news), news)  # no PATCH here
+                if changed & {"name", "feature_flags"} else None)
         key = self._rotate_key(api, base, id_) if "rotate_key_trigger" in changed else olds.get("key")
-        return self._outputs(body, news, key)
+        return self._outputs(body, news, key) if body else {**olds, **news, "key": key}
 
     def _delete(self, api, id_, state):
         api.delete(f"{self._collection(state['app_id'])}/{id_}")
