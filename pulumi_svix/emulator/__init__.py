@@ -7,7 +7,8 @@ Serve it with ``python -m pulumi_svix.emulator`` (or ``pulumi-svix-emulator``)::
 
 and point pulumi-svix (or any Svix client) at that URL with the token below. It serves
 applications, endpoints (with headers and secrets), event types, integrations and health as
-``../shared/svix-openapi.json`` describes them, stores them in SQLite, and adds:
+Svix Cloud's OpenAPI document describes them (vendored in ``openapi/``), stores them in
+SQLite, and adds:
 
 - ``GET /_emulator/stats``: API requests per "METHOD /route/{template}", faults injected;
 - ``POST /_emulator/reset``: no data, no counters, faults back to the start-up settings;
@@ -15,6 +16,9 @@ applications, endpoints (with headers and secrets), event types, integrations an
   (see ``faults``), also settable at start with ``--fault-rate`` & co;
 - ``GET|DELETE /_emulator/contract``: with ``--validate-contract``, the exchanges that broke
   the OpenAPI contract (see ``contract``).
+
+``--flavor oss`` plays the self-hosted svix-server v1.100 instead of Svix Cloud (no
+integrations, ``featureFlag``, ... see ``flavor``), checked against that server's own document.
 
 From Python, :class:`pulumi_svix.emulator.runner.Emulator` starts one in a child process.
 This ``__init__`` stays import-light: FastAPI and uvicorn load only in the server process.
@@ -27,4 +31,8 @@ DEFAULT_TOKEN = "testsk_pulumi-svix-emulator-dev-token"
 TOKEN_ENV = "SVIX_EMULATOR_TOKEN"
 DEFAULT_PORT = 8071
 
-__all__ = ["DEFAULT_TOKEN", "TOKEN_ENV", "DEFAULT_PORT"]
+# Which Svix the emulator plays (``--flavor``): Svix Cloud, or the self-hosted svix-server.
+FLAVORS = ("cloud", "oss")
+DEFAULT_FLAVOR = "cloud"
+
+__all__ = ["DEFAULT_TOKEN", "TOKEN_ENV", "DEFAULT_PORT", "FLAVORS", "DEFAULT_FLAVOR"]

@@ -10,7 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, DEFAULT_TOKEN, TOKEN_ENV
+from . import DEFAULT_FLAVOR, DEFAULT_PORT, DEFAULT_TOKEN, FLAVORS, TOKEN_ENV
 from .faults import KINDS, FaultConfig, FaultConfigError
 
 
@@ -23,6 +23,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="pulumi-svix-emulator",
         description="A local, persistent, fault-injecting emulator of the Svix API.")
+    parser.add_argument("--flavor", choices=FLAVORS, default=DEFAULT_FLAVOR,
+                        help="which Svix to play: Svix Cloud, or the self-hosted svix-server "
+                             "(default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--db", default=default_db(),
@@ -39,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="Retry-After seconds of injected 429s")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
     parser.add_argument("--validate-contract", action="store_true",
-                        help="validate every API exchange against the OpenAPI spec "
+                        help="validate every API exchange against the flavor's OpenAPI spec "
                              "(violations at GET /_emulator/contract)")
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
@@ -59,12 +62,13 @@ def main(argv=None) -> int:
 
     from .app import create_app
     from .contract import Contract, SpecNotFound, find_spec
+    from .flavor import get_flavor
     from .store import Store
 
     contract = None
     if args.validate_contract:
         try:
-            contract = Contract(find_spec())
+            contract = Contract(find_spec(args.flavor))
         except SpecNotFound as err:
             print(f"pulumi-svix-emulator: {err}", file=sys.stderr)
             return 2
@@ -85,7 +89,8 @@ def main(argv=None) -> int:
     url_host = f"[{host}]" if ":" in host else host
 
     store = Store(args.db)
-    app = create_app(store=store, token=args.token, faults=faults, contract=contract)
+    app = create_app(store=store, token=args.token, faults=faults, contract=contract,
+                     flavor=get_flavor(args.flavor))
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
                             proxy_headers=False, lifespan="off", timeout_graceful_shutdown=2)
 

@@ -14,7 +14,8 @@ router = APIRouter(prefix="/_emulator")
 
 @router.get("/stats")
 async def stats(request: Request):
-    return request.app.state.stats.snapshot()
+    """Which Svix this emulator plays, requests per route template, faults injected."""
+    return {"flavor": request.app.state.flavor.name, **request.app.state.stats.snapshot()}
 
 
 @router.post("/reset")
@@ -47,8 +48,10 @@ async def set_faults(request: Request):
 
 @router.get("/contract")
 async def contract(request: Request):
+    """The violations so far, and which OpenAPI document they are checked against."""
     checker = request.app.state.contract
     return {"enabled": checker is not None,
+            "spec": str(checker.spec_path) if checker is not None else None,
             "violations": checker.snapshot() if checker is not None else []}
 
 

@@ -15,11 +15,9 @@ from ..headers import SENSITIVE_NAMES as SENSITIVE_HEADERS  # values never retur
 
 from . import errors
 from .api_apps import find_app
-from .common import (apply_patch, list_response, no_content, now, pagination, parse_body,
-                     path_name, render, save, store)
+from .common import (apply_patch, bodies, flavor, list_response, no_content, now, pagination,
+                     parse_body, path_name, save, store)
 from .ids import ENDPOINT_PREFIX, new_endpoint_secret, new_id
-from .models import (EndpointHeadersIn, EndpointHeadersPatchIn, EndpointIn, EndpointPatch,
-                     EndpointSecretRotateIn, EndpointUpsertIn)
 
 router = APIRouter()
 BASE = "/api/v1/app/{app_id}/endpoint"
@@ -47,7 +45,7 @@ def check_event_types(request: Request, names: list[str] | None) -> None:
             raise errors.invalid(["body", "eventTypes"], f"Event type {name!r} {state}")
 
 
-def _endpoint_fields(data: EndpointUpsertIn) -> dict:
+def _endpoint_fields(data) -> dict:
     return {
         "uid": data.uid,
         "url": data.url,
@@ -61,63 +59,66 @@ def _endpoint_fields(data: EndpointUpsertIn) -> dict:
     }
 
 
-def _new_endpoint(app: dict, data: EndpointUpsertIn, secret: str | None,
-                  headers: dict | None) -> dict:
+def _new_endpoint(app: dict, data, secret: str | None, headers: dict | None) -> dict:
     fields = _endpoint_fields(data)
     return {"id": new_id(ENDPOINT_PREFIX), **fields, "createdAt": fields["updatedAt"],
             "_appId": app["id"], "_secret": secret or new_endpoint_secret(), "_oldKeys": [],
             "_headers": headers or {}}
 
 
+def _save(request: Request, doc: dict, status: int = 200):
+    return save(request, "endpoint", doc, doc["_appId"], status=status,
+                view=flavor(request).endpoint_view)
+
+
 @router.get(BASE)
 async def list_endpoints(request: Request, app_id: str):
     app = find_app(request, app_id)
     page = store(request).page("endpoint", app["id"], **pagination(request))
-    return list_response(page, render)
+    return list_response(request, page, flavor(request).endpoint_view)
 
 
 @router.post(BASE)
 async def create_endpoint(request: Request, app_id: str):
     find_app(request, app_id)  # 404 before 422, as Svix does
-    data = await parse_body(request, EndpointIn)
+    data = await parse_body(request, bodies(request).EndpointIn)
     app = find_app(request, app_id)  # again: nothing may change between read and write
     check_event_types(request, data.event_types)
-    doc = _new_endpoint(app, data, data.secret, data.headers)
-    return save(request, "endpoint", doc, app["id"], status=201)
+    return _save(request, _new_endpoint(app, data, data.secret, data.headers), status=201)
 
 
 @router.get(ONE)
 async def get_endpoint(request: Request, app_id: str, endpoint_id: str):
-    return render(find_endpoint(request, app_id, endpoint_id))
+    return flavor(request).endpoint_view(find_endpoint(request, app_id, endpoint_id))
 
 
 @router.put(ONE)
 async def upsert_endpoint(request: Request, app_id: str, endpoint_id: str):
     """Full replace of the endpoint's settings; headers and secret are untouched."""
     find_app(request, app_id)
-    data = await parse_body(request, EndpointUpsertIn)
+    data = await parse_body(request, bodies(request).EndpointUpsertIn)
     app = find_app(request, app_id)
     check_event_types(request, data.event_types)
     doc = store(request).get("endpoint", endpoint_id, parent=app["id"])
     if doc is not None:
         doc.update(_endpoint_fields(data))
-        return save(request, "endpoint", doc, app["id"])
+        return _save(request, doc)
     if endpoint_id.startswith(ENDPOINT_PREFIX):
         raise errors.not_found()
     data.uid = data.uid or path_name("endpoint_id", endpoint_id, ENDPOINT_PREFIX)
-    return save(request, "endpoint", _new_endpoint(app, data, None, None), app["id"], status=201)
+    return _save(request, _new_endpoint(app, data, None, None), status=201)
 
 
 @router.patch(ONE)
 async def patch_endpoint(request: Request, app_id: str, endpoint_id: str):
     find_endpoint(request, app_id, endpoint_id)
-    patch = await parse_body(request, EndpointPatch)
+    patch = await parse_body(request, bodies(request).EndpointPatch)
     doc = find_endpoint(request, app_id, endpoint_id)
     check_event_types(request, patch.event_types)
     apply_patch(doc, patch)
     for field in ("eventTypes", "channels"):  # an empty set means "no filter"
         doc[field] = doc[field] or None
-    return save(request, "endpoint", doc, doc["_appId"])
+    return _save(request, doc)
 
 
 @router.delete(ONE)
@@ -140,7 +141,7 @@ async def get_headers(request: Request, app_id: str, endpoint_id: str):
 @router.put(ONE + "/headers")
 async def set_headers(request: Request, app_id: str, endpoint_id: str):
     find_endpoint(request, app_id, endpoint_id)
-    data = await parse_body(request, EndpointHeadersIn)
+    data = await parse_body(request, bodies(request).EndpointHeadersIn)
     doc = find_endpoint(request, app_id, endpoint_id)
     doc["_headers"] = data.headers
     return _save_quietly(request, doc)
@@ -150,7 +151,7 @@ async def set_headers(request: Request, app_id: str, endpoint_id: str):
 async def patch_headers(request: Request, app_id: str, endpoint_id: str):
     """Merge: a value replaces (names compare case-insensitively), null or deleteHeaders removes."""
     find_endpoint(request, app_id, endpoint_id)
-    data = await parse_body(request, EndpointHeadersPatchIn)
+    data = await parse_body(request, bodies(request).EndpointHeadersPatchIn)
     doc = find_endpoint(request, app_id, endpoint_id)
     removed = {name.lower() for name, value in data.headers.items() if value is None}
     removed |= {name.lower() for name in data.delete_headers}
@@ -179,7 +180,7 @@ async def get_secret(request: Request, app_id: str, endpoint_id: str):
 async def rotate_secret(request: Request, app_id: str, endpoint_id: str):
     """New secret (given or generated); the old one stays valid for the grace period."""
     find_endpoint(request, app_id, endpoint_id)
-    data = await parse_body(request, EndpointSecretRotateIn)
+    data = await parse_body(request, bodies(request).EndpointSecretRotateIn)
     doc = find_endpoint(request, app_id, endpoint_id)
     clock = time.time()
     live = [old for old in doc["_oldKeys"] if old["expiresAt"] > clock]

@@ -1,12 +1,17 @@
 """Event types: org-wide, addressed by name. DELETE archives unless ``?expunge=true``;
-creating an archived name un-archives it (a live name is a 409)."""
+creating an archived name un-archives it (a live name is a 409).
+
+One stored document for both flavors: Svix Cloud's ``groupName`` and ``featureFlags`` and the
+self-hosted server's ``featureFlag`` are all kept (null when the flavor's body has no such
+field); the flavor's view shows its own.
+"""
 
 from fastapi import APIRouter, Request
+from pydantic.alias_generators import to_camel
 
 from . import errors
-from .common import (apply_patch, list_response, no_content, now, pagination, parse_body,
-                     path_name, query_bool, render, save, store)
-from .models import EventTypeIn, EventTypePatch, EventTypeUpsertIn
+from .common import (apply_patch, bodies, flavor, list_response, no_content, now, pagination,
+                     parse_body, path_name, query_bool, save, store)
 
 router = APIRouter()
 BASE = "/api/v1/event-type"
@@ -20,23 +25,21 @@ def find_event_type(request: Request, name: str) -> dict:
     return doc
 
 
-def _event_type_doc(name: str, data: EventTypeUpsertIn, created_at: str | None = None) -> dict:
+# Every field of the stored document, unset: what a body of either flavor leaves out.
+BLANK = {"description": "", "archived": False, "deprecated": False, "schemas": None,
+         "groupName": None, "featureFlags": None, "featureFlag": None}
+
+
+def _event_type_doc(name: str, data, created_at: str | None = None) -> dict:
+    """A full replace: every field the body does not set is reset."""
     stamp = now()
-    return {
-        "name": name,
-        "description": data.description,
-        "archived": data.archived,
-        "deprecated": data.deprecated,
-        "schemas": data.schemas,
-        "groupName": data.group_name,
-        "featureFlags": data.feature_flags,
-        "createdAt": created_at or stamp,
-        "updatedAt": stamp,
-    }
+    fields = {to_camel(field): value for field, value in data.model_dump(exclude={"name"}).items()}
+    return {"name": name, **BLANK, **fields, "createdAt": created_at or stamp, "updatedAt": stamp}
 
 
 def _save(request: Request, doc: dict, status: int = 200):
-    return save(request, "event_type", doc, status=status, id_field="name")
+    return save(request, "event_type", doc, status=status, id_field="name",
+                view=flavor(request).event_type_view)
 
 
 @router.get(BASE)
@@ -44,19 +47,13 @@ async def list_event_types(request: Request):
     with_content = query_bool(request, "with_content")
     filters = () if query_bool(request, "include_archived") else ("not_archived",)
     page = store(request).page("event_type", **pagination(request), filters=filters)
-
-    def view(doc: dict) -> dict:
-        out = render(doc)
-        if not with_content:
-            out.pop("schemas")
-        return out
-
-    return list_response(page, view)
+    return list_response(request, page,
+                         lambda doc: flavor(request).event_type_view(doc, with_content))
 
 
 @router.post(BASE)
 async def create_event_type(request: Request):
-    data = await parse_body(request, EventTypeIn)
+    data = await parse_body(request, bodies(request).EventTypeIn)
     existing = store(request).get("event_type", data.name)
     if existing is not None and not existing["archived"]:
         raise errors.conflict("An event type with this name already exists")
@@ -66,12 +63,12 @@ async def create_event_type(request: Request):
 
 @router.get(ONE)
 async def get_event_type(request: Request, event_type_name: str):
-    return render(find_event_type(request, event_type_name))
+    return flavor(request).event_type_view(find_event_type(request, event_type_name))
 
 
 @router.put(ONE)
 async def upsert_event_type(request: Request, event_type_name: str):
-    data = await parse_body(request, EventTypeUpsertIn)
+    data = await parse_body(request, bodies(request).EventTypeUpsertIn)
     existing = store(request).get("event_type", event_type_name)
     if existing is not None:
         return _save(request, _event_type_doc(event_type_name, data, existing["createdAt"]))
@@ -82,7 +79,7 @@ async def upsert_event_type(request: Request, event_type_name: str):
 @router.patch(ONE)
 async def patch_event_type(request: Request, event_type_name: str):
     find_event_type(request, event_type_name)  # 404 before 422
-    patch = await parse_body(request, EventTypePatch)
+    patch = await parse_body(request, bodies(request).EventTypePatch)
     doc = find_event_type(request, event_type_name)  # re-read after the await
     apply_patch(doc, patch)
     return _save(request, doc)

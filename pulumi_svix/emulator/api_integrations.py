@@ -36,7 +36,7 @@ def _save(request: Request, doc: dict, status: int = 200):
 async def list_integrations(request: Request, app_id: str):
     app = find_app(request, app_id)
     page = store(request).page("integration", app["id"], **pagination(request))
-    return list_response(page, render)
+    return list_response(request, page, render)
 
 
 @router.post(BASE)

@@ -3,6 +3,8 @@
 Outermost first: NormalizePath (trailing slashes) -> CheckContract (optional) ->
 CountRequests -> Authenticate -> InjectFaults -> Idempotency -> FastAPI routes.
 Contract checking is outermost so it sees exactly what clients send and receive.
+The flavor (``flavor.Cloud`` or ``flavor.SelfHosted``) decides which routes exist and how
+the handlers answer.
 """
 
 from fastapi import FastAPI, Request
@@ -13,13 +15,14 @@ from . import admin, api_apps, api_endpoints, api_event_types, api_integrations
 from .contract import CheckContract, Contract
 from .errors import ApiError
 from .faults import FaultConfig, Faults, InjectFaults
+from .flavor import Cloud, get_flavor
 from .gateway import Authenticate, CountRequests, NormalizePath, Stats
 from .idempotency import Idempotency
 from .store import Store
 
 
 def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
-               contract: Contract | None = None):
+               contract: Contract | None = None, flavor: Cloud = get_flavor("cloud")):
     api = FastAPI(title="pulumi-svix emulator", openapi_url=None, docs_url=None,
                   redoc_url=None)
     api.state.store = store
@@ -27,8 +30,11 @@ def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
     api.state.faults = Faults(faults)
     api.state.initial_faults = faults
     api.state.contract = contract
-    routers = [module.router for module in (api_apps, api_endpoints, api_event_types,
-                                             api_integrations, admin)]
+    api.state.flavor = flavor
+    modules = [api_apps, api_endpoints, api_event_types, admin]
+    if flavor.serves_integrations:
+        modules.append(api_integrations)
+    routers = [module.router for module in modules]
     for router in routers:
         api.include_router(router)
     api.add_api_route("/api/v1/health", health, methods=["GET"])
@@ -39,10 +45,10 @@ def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
 
     layered = Idempotency(api, store)
     layered = InjectFaults(layered, api.state.faults, api.state.stats)
-    layered = Authenticate(layered, token)
+    layered = Authenticate(layered, token, flavor.unauthorized_detail)
     layered = CountRequests(layered, api.state.stats, api_routes)
     if contract is not None:
-        layered = CheckContract(layered, contract)
+        layered = CheckContract(layered, contract, flavor.absent_api)
     layered = NormalizePath(layered)
     layered.api = api  # for tests and __main__
     return layered
@@ -58,8 +64,7 @@ async def _server_error(_request: Request, _exc: Exception):
                         status_code=500)
 
 
-async def _http_exception(_request: Request, exc: HTTPException):
-    """Starlette's own 404/405 in Svix's error shape."""
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return JSONResponse({"code": code, "detail": str(exc.detail)}, status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+async def _http_exception(request: Request, exc: HTTPException):
+    """Starlette's own 404/405 (no such route or method), as the flavor's server answers it."""
+    return request.app.state.flavor.route_miss(exc.status_code, str(exc.detail),
+                                               getattr(exc, "headers", None))

@@ -28,6 +28,16 @@ def store(request: Request) -> Store:
     return request.app.state.store
 
 
+def flavor(request: Request):
+    """The Svix this emulator plays (``flavor.Cloud`` or ``flavor.SelfHosted``)."""
+    return request.app.state.flavor
+
+
+def bodies(request: Request):
+    """The request body models of this emulator's flavor (``models`` or ``models_oss``)."""
+    return request.app.state.flavor.bodies
+
+
 def _svix_error_type(pydantic_type: str) -> str:
     if pydantic_type == "missing":
         return "value_error.missing"
@@ -71,7 +81,8 @@ def query_bool(request: Request, name: str, default: bool = False) -> bool:
 
 
 def pagination(request: Request) -> dict:
-    """limit (1-250, default 50), iterator, order (ascending by default) as Store.page kwargs."""
+    """limit (1-250, or 0-250 for oss; default 50), iterator, order (ascending by default) as
+    Store.page kwargs."""
     raw_limit = request.query_params.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
@@ -80,9 +91,10 @@ def pagination(request: Request) -> dict:
         except ValueError:
             raise errors.invalid(["query", "limit"], "value is not a valid integer",
                                  "type_error.integer") from None
-        if not 1 <= limit <= MAX_LIMIT:
+        lowest = flavor(request).min_limit
+        if not lowest <= limit <= MAX_LIMIT:
             raise errors.invalid(["query", "limit"],
-                                 f"limit must be between 1 and {MAX_LIMIT}", "value_error")
+                                 f"limit must be between {lowest} and {MAX_LIMIT}", "value_error")
     order = request.query_params.get("order") or "ascending"
     if order not in ("ascending", "descending"):
         raise errors.invalid(["query", "order"], "order must be ascending or descending",
@@ -91,13 +103,8 @@ def pagination(request: Request) -> dict:
             "descending": order == "descending"}
 
 
-def list_response(page, view) -> JSONResponse:
-    return JSONResponse({
-        "data": [view(item) for item in page.items],
-        "iterator": page.iterator,
-        "prevIterator": page.prev_iterator,
-        "done": page.done,
-    })
+def list_response(request: Request, page, view) -> JSONResponse:
+    return JSONResponse(flavor(request).list_body(page, view))
 
 
 def no_content() -> Response:

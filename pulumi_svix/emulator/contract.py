@@ -1,9 +1,9 @@
 """Contract checking: every Svix API exchange validated against the OpenAPI spec.
 
 With ``--validate-contract`` the emulator validates each request (its body and its query
-parameters) against its operation in ``svix-openapi.json`` and each response body against
-the schema documented for its status, and records what does not conform
-(``GET /_emulator/contract``).
+parameters) against its operation in the OpenAPI document of its flavor (``openapi/``: Svix
+Cloud's, or the self-hosted svix-server's) and each response body against the schema
+documented for its status, and records what does not conform (``GET /_emulator/contract``).
 The request is still served normally: an invalid one gets Svix's own 422.
 
 The spec has an OpenAPI 3.1 header but 3.0-style ``nullable``: it is rewritten to JSON
@@ -31,18 +31,24 @@ MAX_VIOLATIONS = 1000
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+# The documents ship inside the package (package data), so an installed wheel or a lone
+# checkout validates without anything else on disk.
+SPEC_DIR = Path(__file__).resolve().parent / "openapi"
+SPEC_FILES = {"cloud": "svix-openapi.json", "oss": "svix-server-openapi.json"}
+
+
 class SpecNotFound(RuntimeError):
     pass
 
 
-def find_spec() -> Path:
-    """$PULUMI_SVIX_OPENAPI, else ``<repo>/../shared/svix-openapi.json``."""
+def find_spec(flavor: str = "cloud") -> Path:
+    """The OpenAPI document of ``flavor`` (vendored), or $PULUMI_SVIX_OPENAPI if set."""
+    if flavor not in SPEC_FILES:
+        raise ValueError(f"unknown flavor {flavor!r}; expected one of {', '.join(SPEC_FILES)}")
     if os.environ.get(SPEC_ENV):
         path = Path(os.environ[SPEC_ENV])
     else:
-        import pulumi_svix
-
-        path = Path(pulumi_svix.__file__).resolve().parents[2] / "shared" / "svix-openapi.json"
+        path = SPEC_DIR / SPEC_FILES[flavor]
     if not path.is_file():
         raise SpecNotFound(
             f"contract validation needs the Svix OpenAPI spec, not found at {path}; "
@@ -83,7 +89,8 @@ class Contract:
     """The spec's operations and schemas, and the violations seen so far."""
 
     def __init__(self, spec_path: Path):
-        spec = json.loads(Path(spec_path).read_text())
+        self.spec_path = Path(spec_path).resolve()
+        spec = json.loads(self.spec_path.read_text())
         schema_doc = copy.deepcopy(spec)
         nullable_to_json_schema(schema_doc)
         resource = Resource.from_contents(schema_doc, default_specification=DRAFT202012)
@@ -199,11 +206,17 @@ def _coerce(text: str, type_: str | None):
 
 
 class CheckContract:
-    """ASGI layer: validates Svix API exchanges against the contract as they pass."""
+    """ASGI layer: validates Svix API exchanges against the contract as they pass.
 
-    def __init__(self, app, contract: Contract):
+    ``absent_api``: paths of an API the server does not have (the self-hosted server's missing
+    Integration API). Clients ask for it to learn which Svix they talk to, so such a request
+    is no violation; the answer must be the router's empty 404 (or 405).
+    """
+
+    def __init__(self, app, contract: Contract, absent_api: re.Pattern | None = None):
         self.app = app
         self.contract = contract
+        self.absent_api = absent_api
 
     async def __call__(self, scope, receive, send):
         if not is_api(scope):
@@ -211,6 +224,8 @@ class CheckContract:
         method, path = scope["method"], scope["path"]
         template, op = self.contract.operation(method, path)
         body, receive = await read_body(receive)
+        if op is None and self.absent_api is not None and self.absent_api.match(path):
+            return await self._absent(scope, receive, send)
         if op is None:
             self.contract.record(method, path, "request", None,
                                  ["no such operation in the spec"])
@@ -226,3 +241,13 @@ class CheckContract:
                 method, template, "response", recorder.status,
                 self.contract.check_response(method, template, op, recorder.status,
                                              recorder.media, recorder.body))
+
+    async def _absent(self, scope, receive, send):
+        """Serve a request for the absent API; only serving it, or a 404 with a body, is wrong
+        (a 401 or an injected fault is not)."""
+        recorder = ResponseRecorder(send)
+        await self.app(scope, receive, recorder)
+        served = recorder.status is not None and recorder.status < 400
+        if served or (recorder.status in (404, 405) and recorder.body):
+            self.contract.record(scope["method"], scope["path"], "response", recorder.status,
+                                 ["an API this server does not have must answer an empty 404"])

@@ -79,11 +79,15 @@ class CountRequests:
 
 
 class Authenticate:
-    """``Authorization: Bearer <token>`` on the Svix API (health excepted) and admin routes."""
+    """``Authorization: Bearer <token>`` on the Svix API (health excepted) and admin routes.
 
-    def __init__(self, app, token: str):
+    ``detail``: the 401's message, which differs between Svix Cloud and svix-server.
+    """
+
+    def __init__(self, app, token: str, detail: str = "Incorrect authentication credentials."):
         self.app = app
         self.token = token.encode()
+        self.detail = detail
 
     def _protected(self, scope) -> bool:
         if scope["type"] != "http":
@@ -95,8 +99,6 @@ class Authenticate:
         if self._protected(scope):
             given = (bearer_token(scope) or "").encode()
             if not hmac.compare_digest(given, self.token):
-                return await send_json(send, 401, {
-                    "code": "authentication_failed",
-                    "detail": "Incorrect authentication credentials.",
-                })
+                return await send_json(send, 401, {"code": "authentication_failed",
+                                                   "detail": self.detail})
         await self.app(scope, receive, send)

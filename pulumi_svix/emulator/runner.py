@@ -7,6 +7,8 @@ carrying that log.
 
     with Emulator(db=tmp_path / "svix.db") as emu:
         requests.get(emu.url + "/api/v1/app", headers={"Authorization": f"Bearer {emu.token}"})
+
+``flavor="oss"`` plays the self-hosted svix-server instead of Svix Cloud (``--flavor``).
 """
 
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from . import DEFAULT_TOKEN, TOKEN_ENV
+from . import DEFAULT_FLAVOR, DEFAULT_TOKEN, FLAVORS, TOKEN_ENV
 
 START_TIMEOUT_SECONDS = 30
 _LISTENING = re.compile(r"^listening on (http://\S+)$", re.MULTILINE)
@@ -32,7 +34,12 @@ class EmulatorError(RuntimeError):
 class Emulator:
     def __init__(self, db=":memory:", token: str = DEFAULT_TOKEN, host: str = "127.0.0.1",
                  port: int = 0, fault_rate: float = 0.0, fault_kinds=None, latency_ms: int = 0,
-                 seed: int | None = None, validate_contract: bool = False, log_path=None):
+                 seed: int | None = None, validate_contract: bool = False, log_path=None,
+                 flavor: str = DEFAULT_FLAVOR):
+        if flavor not in FLAVORS:  # now, not as an exit code of the child process
+            raise ValueError(f"unknown emulator flavor {flavor!r}; expected one of "
+                             f"{', '.join(FLAVORS)}")
+        self.flavor = flavor
         self.db = str(db)
         self.token = token
         self.host = host
@@ -52,8 +59,8 @@ class Emulator:
 
     def command(self) -> list[str]:
         """The server's command line (the token travels in the environment, not in argv)."""
-        cmd = [sys.executable, "-m", "pulumi_svix.emulator", "--host", self.host,
-               "--port", str(self.port), "--db", self.db,
+        cmd = [sys.executable, "-m", "pulumi_svix.emulator", "--flavor", self.flavor,
+               "--host", self.host, "--port", str(self.port), "--db", self.db,
                "--fault-rate", str(self.fault_rate), "--latency-ms", str(self.latency_ms)]
         if self.fault_kinds:
             cmd += ["--fault-kinds", ",".join(self.fault_kinds)]

@@ -1,8 +1,13 @@
 """Contract checking: the spec rewrite, and violations recorded by a running emulator."""
 
+import asyncio
+
 import pytest
 
-from pulumi_svix.emulator.contract import Contract, find_spec, nullable_to_json_schema
+from pulumi_svix.emulator.asgi import send_bytes
+from pulumi_svix.emulator.contract import (CheckContract, Contract, find_spec,
+                                           nullable_to_json_schema)
+from pulumi_svix.emulator.flavor import get_flavor
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +112,30 @@ def test_every_emulator_response_of_a_full_tour_conforms(api, shared_emulator):
     api.delete(f"/api/v1/app/{app['id']}")
     stats = shared_emulator.stats()
     assert stats["total"] == 32 and len(stats["requests"]) == 30  # 30 operations, all served
+
+
+def test_an_absent_api_is_no_violation_unless_the_emulator_serves_it():
+    """The oss flavor's missing Integration API: asking is fine, serving it is not."""
+    contract = Contract(find_spec("oss"))
+
+    async def request(status: int, body: bytes) -> None:
+        async def server(_scope, _receive, send):
+            await send_bytes(send, status, body, None)
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(_message):
+            pass
+
+        scope = {"type": "http", "method": "GET", "path": "/api/v1/app/acme/integration",
+                 "query_string": b"", "headers": []}
+        layer = CheckContract(server, contract, get_flavor("oss").absent_api)
+        await layer(scope, receive, send)
+
+    asyncio.run(request(404, b""))
+    asyncio.run(request(401, b'{"code": "authentication_failed", "detail": "Invalid token"}'))
+    assert contract.snapshot() == []
+    asyncio.run(request(200, b"[]"))
+    asyncio.run(request(404, b'{"code": "not_found", "detail": "Entity not found"}'))
+    assert [v["status"] for v in contract.snapshot()] == [200, 404]

@@ -14,6 +14,7 @@ def test_stats_count_api_requests_per_route_template(api, shared_emulator):
     api.get("/api/v1/app/")
     shared_emulator.stats()  # admin routes are not counted
     assert shared_emulator.stats() == {
+        "flavor": "cloud",
         "total": 5,
         "requests": {"POST /api/v1/app": 2, "GET /api/v1/app/{app_id}": 2,
                      "GET /api/v1/app": 1},
@@ -24,7 +25,8 @@ def test_stats_count_api_requests_per_route_template(api, shared_emulator):
 def test_reset_clears_data_and_counters(api, shared_emulator):
     make_app(api, uid="acme")
     shared_emulator.reset()
-    assert shared_emulator.stats() == {"total": 0, "requests": {}, "faults": {}}
+    assert shared_emulator.stats() == {"flavor": "cloud", "total": 0, "requests": {},
+                                       "faults": {}}
     assert_http_error(api.get("/api/v1/app/acme"), 404, "not_found")
 
 
