@@ -1,11 +1,18 @@
 """Fixtures of the end-to-end lifecycle suite: which Svix server the tests run against, an API client to
 check what really landed there, and a stack wrapper that records every CLI output.
 
-- ``target``: the Svix server under test. By default the emulator (``shared_emulator``: reset before each
-  test, every request and response checked against the Svix OpenAPI contract). With ``SVIX_SERVER_URL``
-  and ``SVIX_AUTH_TOKEN`` set, that server instead: tests that need emulator-only features skip with that
-  reason (``target.require_emulator(...)``), Integration tests skip only if the server answers 404 on the
-  integration routes (``target.require_integrations()``).
+- ``target``: the Svix server under test. By default the emulator, once per flavor: ``[cloud]`` speaks the
+  Svix cloud API, ``[oss]`` behaves as the self-hosted svix-server (no Integration API, ``featureFlag`` instead
+  of ``featureFlags``, no ``groupName``, endpoint headers ignored at create, ...). One emulator per flavor for
+  the session (``emulator_pool.shared(flavor)``), reset before each test, every request and response checked
+  against that flavor's OpenAPI contract at teardown (``check_contract``).
+  With ``SVIX_SERVER_URL`` and ``SVIX_AUTH_TOKEN`` set, that server instead, once (test id ``[real]``); its
+  ``flavor`` is detected once per URL: ``oss`` if the integration routes of an existing application answer
+  404 with an empty body (as svix-server does), else ``cloud``. Tests that need emulator-only features skip
+  with that reason (``target.require_emulator(...)``); Integration tests skip only on a server without the
+  Integration API (``target.require_integrations()``); tests of the self-hosted dialect run only where the
+  flavor is ``oss`` (``target.require_flavor("oss", ...)``; ``target_params("oss")`` leaves the cloud
+  emulator out of their parameters).
   ``target.unique("acme")`` gives names unique to this test run, so runs can share a real server.
 - ``new_stack``: ``new_stack(program, config=...)`` makes a stack (``stack_factory``) pointed at the target
   and wraps it in a ``Lifecycle`` that records all CLI output and checks every operation's outcome.
@@ -27,14 +34,33 @@ import pytest
 import requests
 from pulumi import automation as auto
 
+from tests.fixtures_emulator import check_contract
+
 REAL_URL_ENV, REAL_TOKEN_ENV = "SVIX_SERVER_URL", "SVIX_AUTH_TOKEN"
 RUN_ID = secrets.token_hex(3)  # one per test session: names unique to this run on a shared server
-_integration_routes: dict[str, bool] = {}  # per real server URL: does it serve the integration routes?
+FLAVORS = ("cloud", "oss")  # the emulator's dialects: Svix cloud, and the self-hosted svix-server
+REAL = "real"  # the target's parameter when the tests run against SVIX_SERVER_URL
+_detected_flavors: dict[str, str] = {}  # per real server URL: "cloud" or "oss"
 REPORT: dict[str, Any] = {}  # figures printed at the end of the run (e.g. the size of __provider)
 
 
+def real_server() -> tuple[str, str] | None:
+    """(url, token) of the real Svix the tests run against, or None: the emulator."""
+    url, token = os.environ.get(REAL_URL_ENV), os.environ.get(REAL_TOKEN_ENV)
+    return (url, token) if url and token else None
+
+
+def target_params(*flavors: str) -> list:
+    """The ``target`` fixture's parameters: each emulator flavor (all by default), or ``real`` alone
+    against a real server (whose flavor the tests check with ``target.require_flavor``).
+    ``pytest.mark.parametrize("target", target_params("oss"), indirect=True)`` limits a module to a flavor."""
+    if real_server():
+        return [pytest.param(REAL, id=REAL)]
+    return [pytest.param(flavor, id=flavor) for flavor in flavors or FLAVORS]
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    target = os.environ.get(REAL_URL_ENV) if os.environ.get(REAL_TOKEN_ENV) else None
+    target = real_server()[0] if real_server() else None
     if REPORT:
         terminalreporter.section("e2e figures")
         terminalreporter.write_line(f"target: {target or 'the emulator'}")
@@ -101,11 +127,25 @@ def filter_types(endpoint: dict) -> list[str]:
     return sorted(endpoint.get("eventTypes") or endpoint.get("filterTypes") or [])
 
 
+def detect_flavor(api: SvixApi, url: str) -> str:
+    """``oss`` if the server has no Integration API (svix-server answers 404 with an empty body on the
+    integration routes of an existing application), else ``cloud``. Probed once per URL."""
+    if url not in _detected_flavors:
+        app = api.call("POST", "/api/v1/app", {"name": "pulumi-svix probe", "uid": f"probe-{RUN_ID}"})
+        try:
+            response = api.get(f"/api/v1/app/{app['id']}/integration")
+        finally:
+            api.delete(f"/api/v1/app/{app['id']}")
+        _detected_flavors[url] = "oss" if response.status_code == 404 and not response.content else "cloud"
+    return _detected_flavors[url]
+
+
 @dataclass
 class Target:
     url: str
     token: str
     api: SvixApi
+    flavor: str  # "cloud" (the Svix cloud API) or "oss" (the self-hosted svix-server's dialect)
     emulator: Any = None  # the Emulator, or None against a real Svix
     leftovers: list = field(default_factory=list)  # (path, params) deleted when the test ends
 
@@ -134,19 +174,23 @@ class Target:
         if not self.is_emulator:
             pytest.skip(f"needs the emulator ({feature}); running against the real Svix at {self.url}")
 
+    def _where(self) -> str:
+        return f"the emulator's {self.flavor} flavor" if self.is_emulator else f"the Svix at {self.url}"
+
+    @property
+    def has_integrations(self) -> bool:
+        """Whether the server has the Integration API (the self-hosted svix-server has none)."""
+        return self.flavor != "oss"
+
     def require_integrations(self) -> None:
-        """Skips only if the server answers 404 on the integration routes of an existing application."""
-        if self.is_emulator:
-            return
-        if self.url not in _integration_routes:
-            app = self.api.call("POST", "/api/v1/app", {"name": "pulumi-svix probe", "uid": self.unique("probe")})
-            try:
-                found = self.api.get(f"/api/v1/app/{app['id']}/integration").status_code != 404
-            finally:
-                self.api.delete(f"/api/v1/app/{app['id']}")
-            _integration_routes[self.url] = found
-        if not _integration_routes[self.url]:
-            pytest.skip(f"the Svix at {self.url} answers 404 on the integration routes")
+        """Skips only on a server without the Integration API: the oss flavor, or a real svix-server."""
+        if not self.has_integrations:
+            pytest.skip(f"{self._where()} has no Integration API (self-hosted svix-server: its integration "
+                        "routes answer 404)")
+
+    def require_flavor(self, flavor: str, why: str) -> None:
+        if self.flavor != flavor:
+            pytest.skip(f"needs a server of flavor {flavor} ({why}); {self._where()} is of flavor {self.flavor}")
 
     def _stored(self, kind: str, id_: str, field_: str) -> Any:
         """A private field of an object in the emulator's database (what Svix's API never shows)."""
@@ -165,18 +209,21 @@ class Target:
         return json.loads(self._stored("endpoint", endpoint_id, "_headers"))
 
 
-@pytest.fixture
+@pytest.fixture(params=target_params())
 def target(request: pytest.FixtureRequest):
-    url, token = os.environ.get(REAL_URL_ENV), os.environ.get(REAL_TOKEN_ENV)
-    if url and token:
+    if request.param == REAL:
+        url, token = real_server()
         emulator = None
-    else:  # one emulator for the session, emptied before each test (and contract-checked after it)
-        emulator = request.getfixturevalue("shared_emulator")
+    else:  # one emulator per flavor for the session, emptied before each test (contract-checked after it)
+        emulator = request.getfixturevalue("emulator_pool").shared(request.param)
         url, token = emulator.url, emulator.token
     with SvixApi(url, token) as api:
-        target = Target(url, token, api, emulator)
+        flavor = request.param if emulator is not None else detect_flavor(api, url)
+        target = Target(url, token, api, flavor, emulator)
         yield target
         target._clean_up()
+    if emulator is not None:
+        check_contract(request, emulator)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -195,6 +242,14 @@ class Lifecycle:
 
     def preview(self, diff: bool = True) -> auto.PreviewResult:
         return self.stack.preview(on_output=self.output.append, diff=diff, color="never")
+
+    def up_fails(self) -> str:
+        """``up``, which must fail: the text of the failure (the CLI's stdout and stderr)."""
+        try:
+            result = self.stack.up(on_output=self.output.append, color="never")
+        except auto.CommandError as error:
+            return str(error)
+        raise AssertionError(f"up succeeded, expected it to fail:\n{result.stdout}")
 
     def refresh(self) -> auto.RefreshResult:
         result = self.stack.refresh(on_output=self.output.append, color="never")
