@@ -63,13 +63,13 @@ def depends_on_dialect(schema: ResourceSchema, body: dict) -> bool:
 def request_body(schema: ResourceSchema, body: dict, dialect: Dialect, server: str) -> dict:
     """A body in Svix Cloud's form, restated for ``dialect``.
 
-    Raises, naming the property and the server, for a declared value the server cannot hold.
+    Raises, naming every property the server cannot hold as declared, and the server.
     """
     from .client import SvixError
 
     if not dialect.self_hosted:
         return body
-    out = dict(body)
+    out, problems = dict(body), []
     for prop in schema.inputs:
         rule = prop.rules.get("selfHosted")
         if not rule or prop.api not in out:
@@ -77,16 +77,14 @@ def request_body(schema: ResourceSchema, body: dict, dialect: Dialect, server: s
         value = out.pop(prop.api)
         if rule.get("unsupported"):
             if value is not None:
-                raise SvixError(f"{dialect.name} at {server} cannot hold {prop.python_name} "
-                                f"({rule['unsupported']}); remove it for this server "
-                                f"(property {prop.python_name})")
-            continue
-        if rule.get("single"):
+                problems.append(f"property {prop.python_name}: {rule['unsupported']}, remove it")
+        elif rule.get("single"):
             if value and len(value) > 1:
-                raise SvixError(f"{dialect.name} at {server} holds at most one of {prop.python_name} "
-                                f"(its `{rule['api']}` is a single value), {len(value)} declared: "
-                                f"{', '.join(value)} (property {prop.python_name})")
+                problems.append(f"property {prop.python_name}: it holds at most one (`{rule['api']}`), "
+                                f"{len(value)} declared: {', '.join(value)}")
             out[rule["api"]] = value[0] if value else None
+    if problems:
+        raise SvixError(f"{dialect.name} at {server} cannot hold what was declared: {'; '.join(problems)}")
     return out
 
 

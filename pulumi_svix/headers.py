@@ -45,5 +45,17 @@ def header_name_problem(name: str) -> str | None:
     return None
 
 
+MAX_VALUE_BYTES = 4096
+
+
+def header_value_problem(name: str, value: str) -> str | None:
+    """Why Svix would refuse this header's value, or None. Never quotes the value: it may be secret."""
+    if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value):
+        return f"the value of {name!r} contains a control character (such as a line break)"
+    if len(value.encode()) > MAX_VALUE_BYTES:
+        return f"the value of {name!r} is longer than {MAX_VALUE_BYTES} bytes"
+    return None
+
+
 def is_sensitive(name: str) -> bool:
     return name.lower() in SENSITIVE_NAMES

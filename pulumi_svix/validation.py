@@ -45,8 +45,9 @@ def _max_json_bytes(limit: int):
     return check
 
 
-def _header_names(value: dict) -> dict:
-    problems = [p for p in map(headers.header_name_problem, value) if p]
+def _headers(value: dict) -> dict:
+    problems = [p for name, text in value.items()
+                for p in (headers.header_name_problem(name), headers.header_value_problem(name, text)) if p]
     if problems:
         raise ValueError("; ".join(problems))
     return value
@@ -79,7 +80,7 @@ def property_type(prop: Property) -> Any:
     if "maxJsonBytes" in rules:
         validators.append(AfterValidator(_max_json_bytes(rules["maxJsonBytes"])))
     if rules.get("headerNames"):
-        validators.append(AfterValidator(_header_names))
+        validators.append(AfterValidator(_headers))
 
     base: Any = {
         "string": StrictStr,

@@ -20,7 +20,7 @@ from pydantic.alias_generators import to_camel
 
 from ..headers import FORBIDDEN_NAMES as FORBIDDEN_HEADERS  # one list for provider and emulator
 from ..headers import FORBIDDEN_PREFIXES as FORBIDDEN_HEADER_PREFIXES
-from ..headers import HEADER_NAME
+from ..headers import HEADER_NAME, header_value_problem
 
 NAME_PATTERN = r"^[a-zA-Z0-9\-_.]+$"
 Uid = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
@@ -32,7 +32,6 @@ PatchRate = Annotated[int, Field(ge=0, le=65535)]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
 
 METADATA_MAX_BYTES = 4096
-HEADER_VALUE_MAX_BYTES = 4096
 _SECRET = re.compile(r"^(whsec_)?([a-zA-Z0-9+/=]{32,100})$")
 
 
@@ -83,11 +82,9 @@ def check_header_name(name: str) -> str:
 def check_headers(headers: dict[str, str | None] | None) -> dict | None:
     for name, value in (headers or {}).items():
         check_header_name(name)
-        if value is not None:
-            if any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value):
-                raise ValueError(f"Invalid header value for {name!r}")
-            if len(value.encode()) > HEADER_VALUE_MAX_BYTES:
-                raise ValueError("Maximum header length is 4096 bytes")
+        problem = value is not None and header_value_problem(name, value)
+        if problem:
+            raise ValueError(f"Invalid header value: {problem}")
     return headers
 
 

@@ -61,7 +61,12 @@ class EndpointProvider(SvixProvider):
                 raise
             return existing["id"], self._adopt(api, base, existing["id"], inputs)
         if headers_later:
-            api.put(f"{base}/{body['id']}/headers", {"headers": inputs["headers"]})
+            try:
+                api.put(f"{base}/{body['id']}/headers", {"headers": inputs["headers"]})
+            except Exception:
+                # The state will not hold this endpoint: leave none behind without its headers.
+                api.delete(f"{base}/{body['id']}")
+                raise
         secret = inputs.get("secret") or api.get(f"{base}/{body['id']}/secret")["key"]
         return body["id"], self._outputs(body, inputs, secret)
 

@@ -39,8 +39,32 @@ class IntegrationProvider(SvixProvider):
         return body["id"], self._outputs(body, inputs, self._rotate_key(api, base, body["id"]))
 
     def _read(self, api, id_, state):
-        body = api.get(f"{self._collection(self._app_id(state))}/{id_}", missing_ok=True)
+        from ..client import SvixApiError
+
+        app_id = self._app_id(state)
+        try:
+            body = api.get(f"{self._collection(app_id)}/{id_}", missing_ok=True)
+        except SvixApiError as error:
+            if not self._server_has_no_integrations(api, error, app_id):
+                raise
+            body = None
         return None if body is None else (body["id"], self._outputs(body, state, state.get("key")))
+
+    @staticmethod
+    def _server_has_no_integrations(api, error, app_id: str) -> bool:
+        """A Svix without the Integration API (the self-hosted svix-server, say after a stack moved
+        there from Svix Cloud) holds no integration: refresh and destroy treat it as gone. Only when
+        the application route answers as Svix does, so that a wrong server URL is never mistaken for
+        a server without integrations."""
+        from ..client import SvixApiError
+
+        if not error.no_route:
+            return False
+        try:
+            api.get(f"/api/v1/app/{app_id}", missing_ok=True)
+        except SvixApiError:
+            return False
+        return True
 
     def _update(self, api, id_, olds, news, changed):
         base = self._collection(news["app_id"])
@@ -50,7 +74,13 @@ class IntegrationProvider(SvixProvider):
         return self._outputs(body, news, key) if body else {**olds, **news, "key": key}
 
     def _delete(self, api, id_, state):
-        api.delete(f"{self._collection(state['app_id'])}/{id_}")
+        from ..client import SvixApiError
+
+        try:
+            api.delete(f"{self._collection(state['app_id'])}/{id_}")
+        except SvixApiError as error:
+            if not self._server_has_no_integrations(api, error, state["app_id"]):
+                raise
 
 
 @dataclass

@@ -140,3 +140,38 @@ def test_the_dialect_is_asked_once_per_process_and_only_when_a_write_depends_on_
         p.create({"name": f"flagged.{n}", "feature_flags": ["beta"], "group_name": "g"})
     assert requests_sent() - before == 3 + 1
     assert api_get(emulator, "/api/v1/event-type/flagged.0").json()["groupName"] == "g"
+
+
+def test_every_property_the_self_hosted_server_cannot_hold_is_named_at_once():
+    with pytest.raises(SvixError) as raised:
+        request_body(EVENT_TYPE, {"featureFlags": ["a", "b"], "groupName": "g"}, SELF_HOSTED, SERVER)
+    assert "feature_flags" in str(raised.value) and "group_name" in str(raised.value)
+
+
+def test_a_refused_create_time_header_leaves_no_endpoint_behind_on_the_self_hosted_server(oss):
+    """The self-hosted server takes headers in a second call: if that one is refused, the endpoint the
+    first call made is removed again (the state will not hold it; a retry must not find an orphan)."""
+    app = ApplicationProvider().create({"name": "A"}).id
+    with pytest.raises(SvixError, match=r"Endpoint create failed: .*422"):
+        EndpointProvider().create({"app_id": app, "url": "https://hooks.example.com/a", "uid": "billing",
+                                   "headers": {"X-Bad": "one\r\nInjected: two"}})
+    assert api_get(oss, f"/api/v1/app/{app}/endpoint").json()["data"] == []
+
+
+def test_an_integration_on_a_server_without_the_api_is_gone_for_refresh_and_destroy(oss):
+    """A stack moved from Svix Cloud to a self-hosted server: its integrations cannot exist there."""
+    app = ApplicationProvider().create({"name": "A"}).id
+    state = {"app_id": app, "name": "Zapier", "key": "k"}
+    p = IntegrationProvider()
+    assert p.read("integ_x", state).id is None
+    p.delete("integ_x", state)
+
+
+def test_a_server_that_is_not_svix_is_never_taken_for_one_without_integrations(oss):
+    """Every route of this URL answers 404 with no body: that is a wrong server URL, not an empty Svix."""
+    client_module.configure(Settings(server_url=oss.url + "/not-svix", token=oss.token))
+    state = {"app_id": "app_x", "name": "Zapier", "key": "k"}
+    with pytest.raises(SvixError, match="has no Integration API"):
+        IntegrationProvider().read("integ_x", state)
+    with pytest.raises(SvixError, match="has no Application API"):
+        ApplicationProvider().read("app_x", {})

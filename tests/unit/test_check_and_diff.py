@@ -134,3 +134,13 @@ def test_app_scoped_lookups_need_the_application():
     for provider in (EndpointProvider(), IntegrationProvider()):
         with pytest.raises(SvixError, match=rf"{provider.kind}.get needs the application: pass app_id"):
             provider.read("x_1", {})
+
+
+def test_header_values_svix_refuses_fail_at_preview_without_quoting_the_value():
+    from pulumi_svix.resources.endpoint import EndpointProvider
+
+    result = EndpointProvider().check({}, {"app_id": "app_1", "url": "https://hooks.example.com/a",
+                                           "headers": {"X-Bad": "hunter2\r\nInjected: yes"}})
+    [failure] = result.failures
+    assert failure.property == "headers" and "control character" in failure.reason
+    assert "hunter2" not in failure.reason
