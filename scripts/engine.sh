@@ -6,8 +6,11 @@
 # 2. Otherwise build the pinned release with the machine's `go`, in a throw-away wrapper module outside the
 #    repository (~/.cache/pulumi-svix/engine/<version>/src), together with our own Python language host
 #    (engine/langhost: the upstream one is not served by the Go module proxy). The two Python scripts come
-#    unchanged from the sdk/v3 module's python/ folder. Results are cached in .../<version>/bin, so a second
-#    run takes seconds; a changed engine/langhost rebuilds only the language host.
+#    unchanged from the sdk/v3 module's python/ folder; the dynamic-provider launcher script is installed as
+#    pulumi-resource-pulumi-python.sh, and pulumi-resource-pulumi-python is our language host binary, which in
+#    that role runs the script and stops it when the engine is gone (engine/langhost/launcher.go). Results are
+#    cached in .../<version>/bin, so a second run takes seconds; a changed engine/langhost rebuilds only the
+#    language host.
 #
 # Usage: scripts/engine.sh                 link or build, as above
 #        scripts/engine.sh --update-pins   re-resolve engine/wrapper.mod + engine/wrapper.sum (after a version bump)
@@ -123,7 +126,8 @@ HOST_KEY="$VERSION $(hash_of "$PINS_MOD" "$PINS_SUM" "$REPO"/engine/langhost/*.g
 cli_ready() { [ -x "$BIN/pulumi" ] && [ "$(cat "$BIN/.pulumi.key" 2>/dev/null)" = "$CLI_KEY" ]; }
 host_ready() {
     [ -x "$BIN/pulumi-language-python" ] && [ "$(cat "$BIN/.langhost.key" 2>/dev/null)" = "$HOST_KEY" ] &&
-        [ -x "$BIN/pulumi-language-python-exec" ] && [ -x "$BIN/pulumi-resource-pulumi-python" ]
+        [ -x "$BIN/pulumi-language-python-exec" ] && [ -x "$BIN/pulumi-resource-pulumi-python" ] &&
+        [ -x "$BIN/pulumi-resource-pulumi-python.sh" ]
 }
 
 if cli_ready && host_ready; then
@@ -174,7 +178,11 @@ say "compiling the Python language host (engine/langhost) ..."
 go_build "$BIN/pulumi-language-python" ./langhost
 SDK_DIR=$(cd "$SRC" && "$GO" list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
-install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
+install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python.sh"
+# The language host binary acts as the provider launcher when called by this name (it looks at argv[0]). A hard
+# link, not a symlink: the engine warns ("using ... from $PATH") when a bundled plugin resolves to another name.
+ln -f "$BIN/pulumi-language-python" "$BIN/pulumi-resource-pulumi-python" 2>/dev/null ||
+    install -m 0755 "$BIN/pulumi-language-python" "$BIN/pulumi-resource-pulumi-python"
 echo "$HOST_KEY" >"$BIN/.langhost.key"
 
 "$BIN/pulumi" version | grep -qx "$VERSION" || die "the built pulumi does not report $VERSION"

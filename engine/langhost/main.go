@@ -18,6 +18,12 @@
 // `toolchain: uv`, else $PULUMI_PYTHON_CMD, else python3 on PATH. Nothing is ever installed: dependencies
 // belong to the project virtualenv (`make venv`).
 //
+// Lifetime: the host polls the engine address it was given (watchdog.go) and, once the engine stops answering
+// (its CLI was killed), or on SIGINT/SIGTERM, it stops serving, ends the programs it started (SIGTERM, SIGKILL
+// after 5 s) and exits. Processes a program starts itself are not chased.
+//
+// The same binary, installed as pulumi-resource-pulumi-python, is the dynamic-provider launcher (launcher.go).
+//
 // Not implemented (the engine gets codes.Unimplemented): RunPlugin (Python-written provider plugins),
 // GenerateProgram/GenerateProject (`pulumi convert`, `pulumi import --out`), Pack, Link, Template, debugger
 // attach, the poetry toolchain. GetRequiredPackages returns nothing: programs here only use dynamic
@@ -32,8 +38,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -51,27 +61,70 @@ import (
 const exitCodeUserActionableError = 32
 
 func main() {
-	// The engine may pass --logtostderr, -v=N (both registered by the glog package the SDK links in) and
-	// --tracing before its own address.
-	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint, forwarded to the program")
-	flag.Parse()
-
-	host := &languageHost{tracing: *tracing}
-	if args := flag.Args(); len(args) > 0 {
-		host.engineAddress = args[len(args)-1]
-	}
 	self, err := os.Executable()
 	if err != nil {
 		fail("cannot locate own executable: %v", err)
 	}
 	self, _ = filepath.EvalSymlinks(self)
+	// One binary, two roles: scripts/engine.sh links it as the dynamic-provider launcher too.
+	if filepath.Base(os.Args[0]) == providerLauncherName {
+		os.Exit(runProviderLauncher(self, os.Args[1:]))
+	}
+
+	// The engine may pass --logtostderr, -v=N (both registered by the glog package the SDK links in) and
+	// --tracing before its own address.
+	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint, forwarded to the program")
+	flag.Parse()
+	keepRunningOnBrokenPipe()
+
+	// stopping is cancelled when the engine is gone or we are told to stop: the gRPC server then stops and
+	// every running program is ended (see Run).
+	stopping, stop := context.WithCancel(context.Background())
+	defer stop()
+	host := &languageHost{tracing: *tracing, stopping: stopping}
+	if args := flag.Args(); len(args) > 0 {
+		host.engineAddress = args[len(args)-1]
+	}
 	// The exec shim must sit next to the language host (as with the upstream host).
 	host.execShim = filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")
 	if _, err := os.Stat(host.execShim); err != nil {
 		fail("%s is missing (run `make engine`)", host.execShim)
 	}
 
+	// SIGINT is how the engine shuts its plugins down (sent to our whole process group, so a running program
+	// gets it too); SIGTERM is anyone else asking. Either way: stop serving and end the programs, rather than
+	// die at once and leave them running.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-signals:
+			stop()
+		case <-stopping.Done():
+		}
+	}()
+	engineGone, engineLost := context.WithCancel(stopping)
+	if err := watchEngine(engineGone, host.engineAddress, engineLost); err != nil {
+		fail("%v", err)
+	}
+	go func() {
+		<-engineGone.Done()
+		if stopping.Err() == nil {
+			// Printed for the case where the engine is alive after all (it would show this); when it is gone,
+			// the write fails quietly (see keepRunningOnBrokenPipe).
+			fmt.Fprintf(os.Stderr, "pulumi-language-python: the engine at %s no longer answers; "+
+				"ending the program and exiting\n", host.engineAddress)
+			stop()
+		}
+	}()
+
+	serverStop := make(chan bool)
+	go func() {
+		<-stopping.Done()
+		close(serverStop) // makes rpcutil stop the server gracefully: running calls may finish
+	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: serverStop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil
@@ -81,8 +134,20 @@ func main() {
 		fail("could not start the language host gRPC server: %v", err)
 	}
 	fmt.Printf("%d\n", handle.Port) // the engine reads the port from our first stdout line
-	if err := <-handle.Done; err != nil {
-		fail("language host stopped serving: %v", err)
+
+	select {
+	case err := <-handle.Done:
+		if err != nil {
+			fail("language host stopped serving: %v", err)
+		}
+	case <-stopping.Done():
+		// The graceful stop waits for running calls. A Run ends once its program is gone, within stopGrace of
+		// the stop; bound the wait anyway, in case some other call (pip list, code generation) lingers.
+		select {
+		case <-handle.Done:
+		case <-time.After(stopGrace + 5*time.Second):
+		}
+		host.programs.Wait() // never longer than stopGrace: Run's WaitDelay kills a program that lingers
 	}
 }
 
@@ -97,6 +162,9 @@ type languageHost struct {
 	engineAddress string
 	tracing       string
 	execShim      string
+
+	stopping context.Context // cancelled when the host stops (engine gone, SIGINT, SIGTERM)
+	programs sync.WaitGroup  // running programs, waited for before the host exits
 }
 
 // Handshake is only used when the engine attaches to an already running host; remember the engine address.
@@ -221,16 +289,34 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	// A stack without config sends no map; the exec shim needs a JSON object ("null" crashes it), and a list.
+	configMap, secretKeyList := req.GetConfig(), req.GetConfigSecretKeys()
+	if configMap == nil {
+		configMap = map[string]string{}
+	}
+	if secretKeyList == nil {
+		secretKeyList = []string{}
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, fmt.Errorf("serialising config: %w", err)
 	}
-	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
+	secretKeys, err := json.Marshal(secretKeyList)
 	if err != nil {
 		return nil, fmt.Errorf("serialising secret config keys: %w", err)
 	}
 
-	cmd := exec.CommandContext(ctx, python, args...)
+	// The program ends when the engine cancels this call (its connection breaks when the engine dies) or when
+	// the host stops. SIGTERM first (Python exits at once by default), SIGKILL if it is still there after
+	// stopGrace: either way, no program outlives the host that started it.
+	h.programs.Add(1)
+	defer h.programs.Done()
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	defer context.AfterFunc(h.stopping, cancelRun)()
+	cmd := exec.CommandContext(runCtx, python, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = stopGrace
 	cmd.Dir = req.GetPwd()
 	// The engine shows our stdout/stderr as the program's output.
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
