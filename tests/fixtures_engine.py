@@ -2,7 +2,9 @@
 
 - ``engine_bin``: the .tools/bin directory; the test FAILS (never skips) with "run `make engine`" if it is missing.
 - ``stack_factory``: a fresh Automation API stack on a file backend in a temporary directory, with a private
-  PULUMI_HOME, for a program directory (copied first) or an inline program (a Python callable).
+  PULUMI_HOME, for a program directory (copied first) or an inline program (a Python callable). At teardown,
+  any process of its stacks' runs still alive (recognised by that PULUMI_HOME) is killed, then the stacks are
+  destroyed.
 - ``svix_config``: stack config pointing the provider at the ``emulator`` fixture (the token as a secret).
 
 Tests using these fixtures are marked ``engine`` automatically (``pytest -m "not engine"`` leaves them out).
@@ -16,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Callable, Mapping, Union
 
+import psutil
 import pytest
 import yaml
 from pulumi import automation as auto
@@ -114,6 +117,31 @@ class StackFactory:
                                   for key, value in config.items()})
         return stack
 
+    def stop_leftover_processes(self) -> list[str]:
+        """SIGKILL to every live process of this factory's runs: those whose PULUMI_HOME (private to each
+        stack, passed on by the CLI to its language host, program and plugins) lies under this test's
+        directory. A test that kills or times out a CLI leaves its plugins to stop by themselves (they do,
+        within seconds: engine/langhost), and a test that fails half-way may leave a CLI it started; neither
+        may outlive the test. Returns the processes as "pid command"."""
+        prefix = str(self._tmp.resolve()) + os.sep
+        found = []
+        for proc in psutil.process_iter():
+            if proc.pid == os.getpid():  # never this test process, whatever its environment says
+                continue
+            try:
+                if (proc.status() != psutil.STATUS_ZOMBIE
+                        and proc.environ().get("PULUMI_HOME", "").startswith(prefix)):
+                    found.append((proc, " ".join(proc.cmdline())[:160]))
+            except psutil.Error:  # gone meanwhile, or not ours to inspect
+                continue
+        for proc, _ in found:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs([proc for proc, _ in found], timeout=10)
+        return [f"{proc.pid} {command}" for proc, command in found]
+
     def destroy_all(self) -> list[str]:
         """Destroy what the test left behind and remove its stacks; returns the problems instead of raising,
         so a teardown never hides the test's own failure."""
@@ -135,5 +163,9 @@ def stack_factory(request: pytest.FixtureRequest, tmp_path: Path, pulumi_command
         request.getfixturevalue("emulator")
     factory = StackFactory(tmp_path, pulumi_command)
     yield factory
+    # (pytest runs this teardown whatever the test's outcome.) Leftovers first: a run still going would hold
+    # the stack's lock and make its destroy fail.
+    for leftover in factory.stop_leftover_processes():
+        print(f"stack_factory teardown: killed a leftover process of the test's runs: {leftover}")
     for problem in factory.destroy_all():
         print(f"stack_factory teardown: {problem}")

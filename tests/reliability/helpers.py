@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Hashable, Iterable, Mapping, TypeVar
 
 import psutil
 import requests
@@ -150,12 +152,13 @@ def cli(stack: auto.Stack, *args: str, timeout: float = 600) -> subprocess.Compl
 
 
 def start_cli(stack: auto.Stack, *args: str, log: Path) -> subprocess.Popen:
-    """Starts ``pulumi <args>`` in a new process group, output to ``log``."""
-    out = open(log, "wb")
-    return subprocess.Popen(
-        ["pulumi", *args, "--stack", stack.name, "--non-interactive", "--color", "never"],
-        cwd=stack.workspace.work_dir, env={**os.environ, **stack.workspace.env_vars},
-        stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    """Starts ``pulumi <args>`` in a new process group, output to ``log``. The caller must stop it
+    (``kill_tree``, or ``stop_run_processes`` for everything of the stack) in a ``finally``."""
+    with open(log, "wb") as out:  # the child has its own copy of the descriptor
+        return subprocess.Popen(
+            ["pulumi", *args, "--stack", stack.name, "--non-interactive", "--color", "never"],
+            cwd=stack.workspace.work_dir, env={**os.environ, **stack.workspace.env_vars},
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def kill_tree(process: subprocess.Popen) -> int:
@@ -179,6 +182,99 @@ def kill_tree(process: subprocess.Popen) -> int:
     process.wait(timeout=30)
     psutil.wait_procs(tree, timeout=30)
     return len(tree)
+
+
+def run_processes(pulumi_home: str | os.PathLike[str]) -> list[psutil.Process]:
+    """The live processes of the runs of one stack: every stack of ``stack_factory`` has a private
+    PULUMI_HOME, which the CLI passes on to the language host, the program and the provider plugins
+    (and nothing else on the machine has). Zombies are left out: they run nothing."""
+    home = str(pulumi_home)
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get("PULUMI_HOME") == home:
+                found.append(proc)
+        except psutil.Error:  # gone meanwhile, or not ours to inspect
+            continue
+    return found
+
+
+def process_role(proc: psutil.Process) -> str:
+    """What a process of a run is, from its command line (for messages and checks)."""
+    try:
+        argv = proc.cmdline()
+    except psutil.Error:
+        return "gone"
+    cmdline = " ".join(argv)
+    for marker, role in (("pulumi-language-python-exec", "program"),
+                         ("pulumi-language-python", "language host"),
+                         ("pulumi-resource-pulumi-python", "provider launcher"),
+                         ("-m pulumi.dynamic", "provider python")):
+        if marker in cmdline:
+            return role
+    if argv and os.path.basename(argv[0]) == "pulumi":
+        return "cli"
+    return cmdline[:120]
+
+
+def stop_run_processes(pulumi_home: str | os.PathLike[str]) -> list[str]:
+    """SIGKILL to every process of the stack's runs; returns them as "pid role" (empty: none was left)."""
+    left = run_processes(pulumi_home)
+    described = [f"{proc.pid} {process_role(proc)}" for proc in left]
+    for proc in left:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(left, timeout=10)
+    return described
+
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+class JobSkipped(RuntimeError):
+    """A job of ``run_jobs`` that was not run because another one had failed."""
+
+
+def run_jobs(jobs: Mapping[K, Callable[[], T]], workers: int) -> dict[K, T]:
+    """Runs ``jobs`` on ``workers`` threads; returns their results by key.
+
+    A plain ``with ThreadPoolExecutor()`` around ``future.result()`` runs every queued job to its end
+    after one has failed, each starting its emulator and engine runs for nothing (and for minutes).
+    Here, once a job has failed no other job starts (not even on the thread that ran the failed one,
+    which would otherwise pick the next job up before it could be cancelled); the jobs already running
+    are waited for, so that the fixtures they use are torn down only after they are done with them;
+    then the first failure is raised."""
+    failed = threading.Event()
+
+    def guarded(job: Callable[[], T]) -> Callable[[], T]:
+        def run() -> T:
+            if failed.is_set():
+                raise JobSkipped("not started: another job had failed")
+            try:
+                return job()
+            except BaseException:
+                failed.set()
+                raise
+        return run
+
+    pool = ThreadPoolExecutor(workers)
+    try:
+        futures = {key: pool.submit(guarded(job)) for key, job in jobs.items()}
+        wait(futures.values(), return_when=FIRST_EXCEPTION)
+    except BaseException:  # e.g. KeyboardInterrupt: start nothing more either
+        failed.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    errors = [future.exception() for future in futures.values()
+              if not future.cancelled() and future.exception() is not None]
+    if errors:
+        # A real failure rather than the JobSkipped of a job that came after it.
+        raise next((e for e in errors if not isinstance(e, JobSkipped)), errors[0])
+    return {key: future.result() for key, future in futures.items()}
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:

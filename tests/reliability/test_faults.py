@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -117,9 +116,9 @@ def run_seeds(stack_factory, start_emulator, seeds, thorough: bool) -> None:
     jobs.update({seed: (lambda s=seed: run_fleet(
         stack_factory, start_emulator(f"seed-{s}", validate_contract=thorough), s, RATE, thorough))
         for seed in seeds})
-    with ThreadPoolExecutor(CONCURRENT_RUNS) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        results = {name: future.result() for name, future in futures.items()}
+    # The first failing run cancels the runs not yet started (each would start an emulator and three
+    # engine runs for nothing); start_emulator stops the emulators of the others at teardown.
+    results = helpers.run_jobs(jobs, CONCURRENT_RUNS)
     for seed in seeds:
         run = results[seed]
         assert run["duplicates"] == 0

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -86,8 +85,11 @@ def run_interrupted(stack_factory, start_emulator, tmp_path, seed: int) -> None:
     log = tmp_path / "killed-up.log"
     process = helpers.start_cli(stack, "up", "--yes", "--skip-preview", log=log)
     started = time.monotonic()
-    reached = helpers.wait_for(lambda: emulator.stats()["total"] >= target, timeout=180)
-    killed = helpers.kill_tree(process)
+    try:
+        reached = helpers.wait_for(lambda: emulator.stats()["total"] >= target, timeout=180)
+    finally:
+        # Also when waiting failed (the emulator died, an interrupt): the run must not go on alone.
+        killed = helpers.kill_tree(process)
     assert reached, f"the deploy never got to request {target}:\n{log.read_text()}"
     assert process.returncode == -9
     at_kill = helpers.inventory(emulator).counts()
@@ -150,10 +152,9 @@ def test_killed_up_recovers_to_exactly_the_declared_objects(start_emulator, stac
 
 @pytest.mark.slow
 def test_killed_up_recovers_for_more_seeds(start_emulator, stack_factory, tmp_path):
-    with ThreadPoolExecutor(2) as pool:
-        for future in [pool.submit(run_interrupted, stack_factory, start_emulator, tmp_path, seed)
-                       for seed in SLOW_SEEDS]:
-            future.result()
+    # A failing seed cancels the seeds not yet started (see helpers.run_jobs).
+    helpers.run_jobs({seed: (lambda s=seed: run_interrupted(stack_factory, start_emulator, tmp_path, s))
+                      for seed in SLOW_SEEDS}, workers=2)
 
 
 def test_a_repeated_create_takes_over_the_object_it_made_and_nothing_else(emulator):
