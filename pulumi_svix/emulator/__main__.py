@@ -44,6 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--validate-contract", action="store_true",
                         help="validate every API exchange against the flavor's OpenAPI spec "
                              "(violations at GET /_emulator/contract)")
+    parser.add_argument("--exit-with", type=int, default=None, metavar="PID",
+                        help="stop when process PID is gone (tests pass their own pid: a test run "
+                             "killed outright leaves no emulator behind)")
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -100,11 +103,29 @@ def main(argv=None) -> int:
             if not self.should_exit:
                 print(f"listening on http://{url_host}:{port}", flush=True)
 
+        async def on_tick(self, counter: int) -> bool:
+            # uvicorn ticks every 0.1 s; once a second, look for the process we serve.
+            if args.exit_with and counter % 10 == 0 and not _alive(args.exit_with):
+                print(f"pulumi-svix-emulator: process {args.exit_with} is gone, stopping",
+                      file=sys.stderr)
+                return True
+            return await super().on_tick(counter)
+
     try:
         Server(config).run(sockets=[sock])
     finally:
         store.close()
     return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 if __name__ == "__main__":

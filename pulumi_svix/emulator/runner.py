@@ -68,6 +68,9 @@ class Emulator:
             cmd += ["--seed", str(self.seed)]
         if self.validate_contract:
             cmd.append("--validate-contract")
+        # The emulator serves this process: if it dies without stopping it (killed outright, so no
+        # finally runs), the emulator stops by itself within a second.
+        cmd += ["--exit-with", str(os.getpid())]
         return cmd
 
     def start(self) -> "Emulator":
