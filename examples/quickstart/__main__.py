@@ -11,6 +11,8 @@ Stack config (all optional):
   webhookAuthToken   token sent in the Authorization  pulumi config set --secret webhookAuthToken s3cr3t
                      header of every webhook
   webhookBaseUrl     where customers receive webhooks pulumi config set webhookBaseUrl https://hooks.example.com
+  selfHosted         true for a self-hosted svix-server: pulumi config set selfHosted true
+                     no event type groups and no integrations, which that server cannot hold
   svix:token         your Svix API token (or the SVIX_AUTH_TOKEN environment variable)
 """
 
@@ -20,6 +22,13 @@ import pulumi_svix as svix
 config = pulumi.Config()
 customers: list[str] = config.get_object("customers") or ["acme", "globex", "initech"]
 base_url = config.get("webhookBaseUrl") or "https://hooks.example.com"
+self_hosted = config.get_bool("selfHosted") or False
+
+
+def group(name: str):
+    """Event type groups exist on Svix Cloud only."""
+    return None if self_hosted else name
+
 # A secret from the start: the default, too, is never shown in plain text in state or output.
 auth_token = config.get_secret("webhookAuthToken") or pulumi.Output.secret("change-me-webhook-token")
 authorization = pulumi.Output.concat("Bearer ", auth_token)
@@ -48,7 +57,7 @@ invoice_fields = {
 invoice_paid = svix.EventType("invoice.paid",
     name="invoice.paid",
     description="An invoice was paid in full.",
-    group_name="billing",
+    group_name=group("billing"),
     schemas=payload_schema("Invoice paid",
         {**invoice_fields, "paidAt": {"type": "string", "format": "date-time"}},
         ["invoiceId", "customerId", "amountCents", "currency", "paidAt"]))
@@ -56,7 +65,7 @@ invoice_paid = svix.EventType("invoice.paid",
 invoice_failed = svix.EventType("invoice.failed",
     name="invoice.failed",
     description="Charging an invoice failed; the customer should update their payment method.",
-    group_name="billing",
+    group_name=group("billing"),
     schemas=payload_schema("Invoice payment failed",
         {**invoice_fields, "failureReason": {"type": "string"}},
         ["invoiceId", "customerId", "amountCents", "currency", "failureReason"]))
@@ -64,7 +73,7 @@ invoice_failed = svix.EventType("invoice.failed",
 user_created = svix.EventType("user.created",
     name="user.created",
     description="A user was added to the customer's account.",
-    group_name="users",
+    group_name=group("users"),
     schemas=payload_schema("User created",
         {"userId": {"type": "string"}, "email": {"type": "string", "format": "email"},
          "createdAt": {"type": "string", "format": "date-time"}},
@@ -73,7 +82,7 @@ user_created = svix.EventType("user.created",
 user_deleted = svix.EventType("user.deleted",
     name="user.deleted",
     description="A user was removed from the customer's account.",
-    group_name="users",
+    group_name=group("users"),
     schemas=payload_schema("User deleted",
         {"userId": {"type": "string"}, "deletedAt": {"type": "string", "format": "date-time"}},
         ["userId", "deletedAt"]))
@@ -111,7 +120,8 @@ for slug in customers:
         throttle_rate=20,  # messages per second: the customer's user service is small
         headers={"Authorization": authorization})
 
-    svix.Integration(f"{slug}-zapier", app_id=app.id, name="Zapier")
+    if not self_hosted:  # the self-hosted svix-server has no Integration API
+        svix.Integration(f"{slug}-zapier", app_id=app.id, name="Zapier")
 
     endpoint_ids[slug] = {"billing": billing.id, "users": users.id}
     signing_secrets[slug] = {"billing": billing.secret, "users": users.secret}

@@ -72,6 +72,11 @@ def changed_properties(schema: ResourceSchema, olds: dict, news: dict) -> list[P
     return changed
 
 
+def is_lookup(props: dict) -> bool:
+    """A read for ``X.get`` (only what ``get`` was given), not the refresh of a recorded object."""
+    return not props.get("created_at")
+
+
 def declared_inputs(schema: ResourceSchema, props: dict) -> dict:
     """Every input of the schema, as declared (absent ones as None): outputs must carry them all."""
     return {p.python_name: props.get(p.python_name) for p in schema.inputs}
@@ -183,6 +188,11 @@ class SvixProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict) -> ReadResult:
         found = self._call("read", self._read, id_, props)
+        if found is None and is_lookup(props):
+            from ..client import SvixError, client
+
+            raise SvixError(f"{self.kind}.get failed: the Svix server at {client().server_url} has no "
+                            f"{self.kind} {id_!r}")
         if found is None:
             return ReadResult(None, {})
         live_id, live = found

@@ -10,7 +10,7 @@ import pulumi.dynamic
 
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, timestamps
+from ._engine import SvixProvider, api_body, from_api, is_lookup, timestamps
 
 
 class IntegrationProvider(SvixProvider):
@@ -45,7 +45,7 @@ class IntegrationProvider(SvixProvider):
         try:
             body = api.get(f"{self._collection(app_id)}/{id_}", missing_ok=True)
         except SvixApiError as error:
-            if not self._server_has_no_integrations(api, error, app_id):
+            if is_lookup(state) or not self._server_has_no_integrations(api, error, app_id):
                 raise
             body = None
         return None if body is None else (body["id"], self._outputs(body, state, state.get("key")))

@@ -615,3 +615,12 @@ def test_get_tracks_existing_objects_through_the_engine(target, new_stack):
     assert api.app(app["id"])["name"] == "Looked up"
     assert api.endpoint(app["id"], endpoint["id"]) is not None
     assert api.event_type(name)["archived"] is False
+
+
+def test_get_of_an_object_that_does_not_exist_fails_the_up(target, new_stack):
+    """``X.get`` of an id Svix does not hold is an error naming it, not an empty success."""
+    def program() -> None:
+        svix.Application.get("app", "app_2zDoesNotExist0000000000000")
+
+    message = new_stack(program).up_fails()
+    assert "Application.get failed" in message and "app_2zDoesNotExist0000000000000" in message

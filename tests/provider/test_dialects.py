@@ -161,7 +161,7 @@ def test_a_refused_create_time_header_leaves_no_endpoint_behind_on_the_self_host
 def test_an_integration_on_a_server_without_the_api_is_gone_for_refresh_and_destroy(oss):
     """A stack moved from Svix Cloud to a self-hosted server: its integrations cannot exist there."""
     app = ApplicationProvider().create({"name": "A"}).id
-    state = {"app_id": app, "name": "Zapier", "key": "k"}
+    state = {"app_id": app, "name": "Zapier", "key": "k", "created_at": "2026-01-01T00:00:00Z"}
     p = IntegrationProvider()
     assert p.read("integ_x", state).id is None
     p.delete("integ_x", state)
@@ -170,8 +170,26 @@ def test_an_integration_on_a_server_without_the_api_is_gone_for_refresh_and_dest
 def test_a_server_that_is_not_svix_is_never_taken_for_one_without_integrations(oss):
     """Every route of this URL answers 404 with no body: that is a wrong server URL, not an empty Svix."""
     client_module.configure(Settings(server_url=oss.url + "/not-svix", token=oss.token))
-    state = {"app_id": "app_x", "name": "Zapier", "key": "k"}
+    state = {"app_id": "app_x", "name": "Zapier", "key": "k", "created_at": "2026-01-01T00:00:00Z"}
     with pytest.raises(SvixError, match="has no Integration API"):
         IntegrationProvider().read("integ_x", state)
     with pytest.raises(SvixError, match="has no Application API"):
         ApplicationProvider().read("app_x", {})
+
+
+def test_get_of_an_object_that_does_not_exist_fails_naming_it(svix_settings):
+    """``X.get`` tracks an existing object: one that is not there is an error, not an empty success
+    (a refresh of a recorded object that is gone is a deletion instead)."""
+    with pytest.raises(SvixError, match=r"Application.get failed: .* has no Application 'app_missing'"):
+        ApplicationProvider().read("app_missing", {})
+    app = ApplicationProvider().create({"name": "A"})
+    with pytest.raises(SvixError, match=r"Endpoint.get failed: .* has no Endpoint 'ep_missing'"):
+        EndpointProvider().read("ep_missing", {"app_id": app.id})
+    ApplicationProvider().delete(app.id, app.outs)
+    assert ApplicationProvider().read(app.id, app.outs).id is None
+
+
+def test_get_of_an_integration_on_a_server_without_the_api_says_so(oss):
+    app = ApplicationProvider().create({"name": "A"}).id
+    with pytest.raises(SvixError, match="has no Integration API"):
+        IntegrationProvider().read("integ_x", {"app_id": app})
