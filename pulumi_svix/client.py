@@ -1,9 +1,12 @@
 """The HTTP client: one thread-safe session per provider process, retries, idempotency, errors.
 
 Pulumi runs provider methods on several threads, so the client holds no per-request state: a
-``requests.Session`` whose urllib3 connection pool is thread-safe, fixed headers, and urllib3's
-``Retry`` for backoff. Every POST carries an ``idempotency-key`` that stays the same across its
-retries, so a create that Svix committed before the connection dropped is replayed, not repeated.
+``requests.Session`` whose urllib3 connection pool is thread-safe, and fixed headers. Retries are
+this module's own loop, because each API call has one deadline across all of its attempts and
+waits (``CALL_DEADLINE_SECONDS``): urllib3's ``Retry`` bounds each attempt, not the call, and let a
+Svix that accepts connections but answers slowly hold one call for 9 read timeouts (~5 minutes).
+Every POST carries an ``idempotency-key`` that stays the same across its retries, so a create that
+Svix committed before the connection dropped is replayed, not repeated.
 
 The key is random, not derived from the resource: ``create`` does not see the URN, a key made from
 the request body would merge two resources declared with identical settings, and Svix keeps keys
@@ -13,7 +16,9 @@ A create repeated by a later run (after an interrupted deploy) is made safe by u
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -25,13 +30,22 @@ from ._version import __version__
 from .config import MISSING_TOKEN_HELP, Settings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-TIMEOUT = (5, 30)  # connect, read (seconds)
+TIMEOUT = (5, 30)  # connect, read (seconds) of one attempt; never more than what is left of the call
 # The retry budget: up to RETRIES more attempts, waiting BACKOFF * 2**(n-1) seconds (at most
 # BACKOFF_MAX, plus up to BACKOFF of jitter) before the n-th, none before the first retry; about
 # 31 s in all. A 429's Retry-After replaces the wait.
 RETRIES = 8
 BACKOFF = 0.25
 BACKOFF_MAX = 8.0
+# One deadline per API call, its attempts and waits included (the README's figure). It leaves room
+# for the whole backoff schedule (31.5 s plus jitter) against a server that refuses at once; a
+# server that answers too slowly ends the call here ("did not answer within 40 s"), not after 9
+# read timeouts. Read at each call, so tests can make it short.
+CALL_DEADLINE_SECONDS = 40.0
+# A failed attempt is retried after these: the connection could not be made or was dropped, or the
+# answer did not come in time. (Bad URLs and the like are not retried: they cannot get better.)
+_RETRIED_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                   requests.exceptions.ChunkedEncodingError)
 
 
 def retry_budget_seconds(retries: int = RETRIES, backoff: float = BACKOFF) -> float:
@@ -79,29 +93,42 @@ def _error_from_response(method: str, path: str, response: requests.Response) ->
                         no_body=not response.content.strip())
 
 
+def _backoff_seconds(failures: int, backoff: float) -> float:
+    """The wait after ``failures`` failed attempts in a row (urllib3's formula): none after the
+    first, then ``backoff * 2**(failures-1)`` plus up to ``backoff`` of jitter, at most BACKOFF_MAX."""
+    if failures <= 1:
+        return 0.0
+    return min(BACKOFF_MAX, backoff * 2 ** (failures - 1) + random.random() * backoff)
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    """A 429's (or 503's) ``Retry-After``, in seconds (a number or an HTTP date), if it has one."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(Retry(0).parse_retry_after(value)))
+    except Exception:  # noqa: BLE001 — a malformed header means the usual backoff
+        return None
+
+
 class SvixClient:
     def __init__(self, settings: Settings, *, retries: int = RETRIES, backoff: float = BACKOFF):
         self.server_url = settings.server_url
         self._has_token = bool(settings.token)
         self._attempts = retries + 1
-        # Set once the server proved unreachable (after the whole retry budget) or rejected the
+        self._backoff = backoff
+        # Set once the server proved unreachable or silent (for a whole call deadline) or rejected the
         # token: every later call of this provider process fails at once with the same message,
         # instead of spending another retry budget or sending the bad token again.
         self._broken: str | None = None
         self._dialect = None  # which Svix this is, once a write needed to know (see dialect.py)
         self._dialect_lock = threading.Lock()
         self.session = requests.Session()
-        retry = Retry(
-            total=retries,
-            backoff_factor=backoff,
-            backoff_max=BACKOFF_MAX,
-            backoff_jitter=backoff,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=None,  # POSTs too: their idempotency key makes a repeat safe
-            respect_retry_after_header=True,
-            raise_on_status=False,  # the last error response is turned into a SvixApiError below
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
+        # No retries down there: _send retries every method (POSTs too: their idempotency key makes a
+        # repeat safe) within the call's deadline.
+        adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=0, raise_on_status=False),
+                              pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -120,19 +147,7 @@ class SvixClient:
         if self._broken:
             raise SvixError(self._broken)
         headers = {"idempotency-key": f"pulumi-svix-{uuid.uuid4()}"} if method == "POST" else None
-        url = self.server_url + path
-        try:
-            response = self.session.request(method, url, json=json, params=params, headers=headers,
-                                            timeout=TIMEOUT)
-        except requests.exceptions.RetryError as exc:  # retries exhausted on 5xx/429
-            raise SvixError(f"{method} {url}: Svix kept failing after {self._attempts} attempts "
-                            f"({exc.__class__.__name__})") from None
-        except requests.exceptions.RequestException as exc:
-            # Only the class name: the exception text can carry request details.
-            reason = exc.__class__.__name__
-            self._broken = (f"could not reach Svix at {self.server_url} after {self._attempts} attempts "
-                            f"({reason}); check svix:serverUrl and your network")
-            raise SvixError(f"{self._broken} [{method} {path}]") from None
+        response = self._send(method, path, json=json, params=params, headers=headers)
         if response.status_code == 404 and missing_ok and response.content.strip():
             return None  # the object is missing; a 404 with no body is a missing route (an error)
         if response.status_code == 401:
@@ -144,6 +159,56 @@ class SvixClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One API call: attempts and waits until an answer that is not retried, or until the call's
+        deadline (``CALL_DEADLINE_SECONDS``) or its attempts run out. A retryable error answer that
+        is the last one is returned (it becomes a SvixApiError); no answer at all is a SvixError."""
+        deadline = CALL_DEADLINE_SECONDS
+        started = time.monotonic()
+        ends = started + deadline
+        url = self.server_url + path
+        attempts = 0
+        while True:
+            attempts += 1
+            left = ends - time.monotonic()
+            timeout = (max(0.001, min(TIMEOUT[0], left)), max(0.001, min(TIMEOUT[1], left)))
+            failure: Exception | None = None
+            try:
+                response = self.session.request(method, url, timeout=timeout, **kwargs)
+            except _RETRIED_ERRORS as exc:
+                failure, response = exc, None
+            except requests.exceptions.RequestException as exc:  # a bad URL: retrying cannot help
+                self._broken = (f"could not reach Svix at {self.server_url} ({exc.__class__.__name__}); "
+                                "check svix:serverUrl")
+                raise SvixError(f"{self._broken} [{method} {path}]") from None
+            if response is not None and response.status_code not in RETRY_STATUSES:
+                return response
+            wait = _backoff_seconds(attempts, self._backoff)
+            if response is not None and response.status_code in (429, 503):
+                asked = _retry_after_seconds(response)  # Svix says when: that replaces the backoff
+                wait = wait if asked is None else asked
+            if attempts < self._attempts and time.monotonic() + wait < ends:
+                time.sleep(wait)
+                continue
+            if response is not None:
+                return response  # Svix's last answer, as an error naming its status
+            raise self._unreachable(failure, method, path, attempts, deadline)
+
+    def _unreachable(self, failure: Exception, method: str, path: str, attempts: int,
+                     deadline: float) -> SvixError:
+        """The error of a call that got no answer; later calls of this process fail at once with it.
+        Only exception class names are used: an exception's text can carry request details."""
+        reason = failure.__class__.__name__
+        if isinstance(failure, requests.exceptions.Timeout) and \
+                not isinstance(failure, requests.exceptions.ConnectTimeout):
+            self._broken = (f"Svix at {self.server_url} did not answer within {deadline:g} s "
+                            f"({attempts} attempts, the last {reason}); it is overloaded or down: try "
+                            "again later, and check svix:serverUrl")
+        else:
+            self._broken = (f"could not reach Svix at {self.server_url} after {attempts} attempts within "
+                            f"{deadline:g} s ({reason}); check svix:serverUrl and your network")
+        return SvixError(f"{self._broken} [{method} {path}]")
 
     def dialect(self):
         """Which Svix this server is (Svix Cloud or the self-hosted svix-server): asked of the

@@ -3,27 +3,42 @@
 Each input property gets a pydantic type built from its schema entry (type plus the
 ``language.svix`` rules); a failure becomes a ``CheckFailure`` naming the property. Values that
 are still unknown during preview are skipped: they are checked again when they are known.
+
+No message repeats a value. Any input may be an ``Output.secret`` (a webhook URL with a token in
+its path, a header, the signing secret), and ``check`` cannot tell: the engine hands a dynamic
+provider its inputs with the secret marks removed. A message names the property and the rule
+instead, and at most the kind of value given ("a string").
+
+What preview accepts, ``up`` sends as is: the same types Svix's serde accepts (a whole number is
+not a string or a boolean), and sizes measured as svix-server measures them (``limits``).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StrictBool, StrictStr, TypeAdapter, ValidationError
+from pydantic import (AfterValidator, BeforeValidator, Field, StrictBool, StrictStr, TypeAdapter,
+                      ValidationError)
 
 from . import headers
+from .limits import json_bytes
 from .resources._engine import is_unknown
 from .schema import Property, ResourceSchema, resource_schema
 
 
 def _scheme_check(schemes: list[str]):
     def check(url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in schemes or not parts.netloc:
-            raise ValueError(f"must be an absolute {' or '.join(schemes)} URL, got {url!r}")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in schemes or not parts.netloc:
+            # Not even the scheme is quoted: in "user:token@host" it is the user name.
+            raise ValueError(f"must be an absolute {' or '.join(schemes)} URL (such as "
+                             f"{schemes[-1]}://hooks.example.com/svix); the value is not shown: it may "
+                             "be secret")
         return url
     return check
 
@@ -31,18 +46,61 @@ def _scheme_check(schemes: list[str]):
 def _not_prefix(prefix: str):
     def check(value: str) -> str:
         if value.startswith(prefix):
-            raise ValueError(f"must not start with {prefix!r} (Svix reserves it for ids), got {value!r}")
+            raise ValueError(f"must not start with {prefix!r} (Svix reserves it for ids)")
         return value
     return check
 
 
-def _max_json_bytes(limit: int):
+@functools.lru_cache(maxsize=None)
+def _ownership_marker() -> str | None:
+    """A marker of the length the provider adds to the ``metadata`` it sends under the engine
+    (``resources/_ownership.py``), or None if it adds none."""
+    try:
+        from .resources import _ownership
+
+        with _ownership.acting_for("urn:pulumi:stack::project::svix:index:Resource::name"):
+            return _ownership.owner()
+    except (ImportError, AttributeError):
+        return None
+
+
+def _as_sent(prop: Property, value: Any) -> Any:
+    """The value as the provider sends it to Svix, which is what Svix measures: ``metadata`` also
+    carries the ownership marker."""
+    marker = _ownership_marker() if prop.python_name == "metadata" else None
+    if marker is None or not isinstance(value, dict):
+        return value
+    from .resources import _ownership
+
+    return _ownership.with_marker(value, marker)
+
+
+def _max_json_bytes(prop: Property, limit: int):
     def check(value: Any) -> Any:
-        size = len(json.dumps(value, separators=(",", ":")).encode())
-        if size > limit:
-            raise ValueError(f"is {size} bytes as JSON; Svix allows at most {limit}")
+        size, sent = json_bytes(value), json_bytes(_as_sent(prop, value))
+        if sent > limit:
+            added = f", {sent} with the ownership marker the provider adds to it" if sent != size else ""
+            raise ValueError(f"is {size} bytes as compact JSON{added}; Svix allows at most {limit}")
         return value
     return check
+
+
+_KINDS = {str: "a string", bool: "a boolean", list: "a list", dict: "a map", type(None): "null"}
+
+
+def _whole_number(value: Any) -> Any:
+    """Svix's integers are JSON integers: a string ("20", say from stack config) or a boolean is
+    refused by Svix, so it is refused here. Pulumi hands numbers over as doubles: 20.0 is 20."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = _KINDS.get(type(value), type(value).__name__)
+        hint = (" (a value from stack config is a string: use config.get_int or int(...))"
+                if kind == "a string" else "")
+        raise ValueError(f"must be an integer (a whole number), got {kind}{hint}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer (a whole number), got a number with a fraction")
+        return int(value)
+    return value
 
 
 def _headers(value: dict) -> dict:
@@ -78,13 +136,13 @@ def property_type(prop: Property) -> Any:
     if "notPrefix" in rules:
         validators.append(AfterValidator(_not_prefix(rules["notPrefix"])))
     if "maxJsonBytes" in rules:
-        validators.append(AfterValidator(_max_json_bytes(rules["maxJsonBytes"])))
+        validators.append(AfterValidator(_max_json_bytes(prop, rules["maxJsonBytes"])))
     if rules.get("headerNames"):
         validators.append(AfterValidator(_headers))
 
     base: Any = {
         "string": StrictStr,
-        "integer": int,  # Pulumi sends numbers as floats; pydantic accepts 5.0 but not 5.5
+        "integer": Annotated[int, BeforeValidator(_whole_number)],  # 5.0 (as Pulumi sends 5) passes
         "boolean": StrictBool,
         "array": list[_item_type(rules)],
         "object": dict[str, Any] if prop.name == "schemas" else dict[str, StrictStr],

@@ -4,12 +4,12 @@ Pydantic in strict mode, like Svix's serde (a string is not an int). Field names
 spec's camelCase, plus the legacy aliases older clients send (``filterTypes`` for
 ``eventTypes``, ``rateLimit`` for ``throttleRate``). ``model_fields_set`` tells PATCH
 "omitted" (keep) from ``null`` (clear). Rules that are not in the JSON schema come from the
-svix-server source: uids may not start with the id prefix, metadata is at most 4096 bytes,
-endpoint URLs are http(s), header names/prefixes are restricted, secrets decode to 24-75 bytes.
+svix-server source: uids may not start with the id prefix, metadata is at most 4096 bytes as compact
+JSON (``limits.json_bytes``), endpoint URLs are http(s), header names/prefixes are restricted,
+secrets decode to 24-75 bytes.
 """
 
 import base64
-import json
 import re
 from typing import Annotated, Any, Optional
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_camel
 from ..headers import FORBIDDEN_NAMES as FORBIDDEN_HEADERS  # one list for provider and emulator
 from ..headers import FORBIDDEN_PREFIXES as FORBIDDEN_HEADER_PREFIXES
 from ..headers import HEADER_NAME, header_value_problem
+from ..limits import json_bytes  # svix-server's measure, the same one the provider's preview uses
 
 NAME_PATTERN = r"^[a-zA-Z0-9\-_.]+$"
 Uid = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NAME_PATTERN)]
@@ -52,7 +53,7 @@ def check_uid(uid: str | None, prefix: str) -> str | None:
 
 
 def check_metadata(metadata: dict[str, str] | None) -> dict[str, str] | None:
-    if metadata is not None and len(json.dumps(metadata).encode()) > METADATA_MAX_BYTES:
+    if metadata is not None and json_bytes(metadata) > METADATA_MAX_BYTES:
         raise ValueError(f"Metadata must be at most {METADATA_MAX_BYTES} bytes serialized")
     return metadata
 

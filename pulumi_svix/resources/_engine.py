@@ -10,9 +10,10 @@ requests stay out of every Pulumi program's start-up time.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator
 
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult,
                             ReadResult, ResourceProvider, UpdateResult)
@@ -32,6 +33,10 @@ def normalize(prop: Property, value: Any) -> Any:
         value = prop.default
     if isinstance(value, float) and prop.type == "integer" and value.is_integer():
         value = int(value)
+    if prop.rules.get("wholeNumbers"):
+        value = whole_numbers(value)
+    if prop.rules.get("impliedPrefix") and isinstance(value, str) and value and "_" not in value:
+        value = prop.rules["impliedPrefix"] + value  # "QUJD…" is "whsec_QUJD…", as Svix answers it
     if prop.is_set and isinstance(value, (list, tuple)):
         value = sorted(set(value))
     if prop.empty_is_absent and value in ("", [], {}):
@@ -40,6 +45,22 @@ def normalize(prop: Property, value: Any) -> Any:
         value = prop.default
     if prop.empty_is_absent and value in ("", [], {}):
         value = None
+    return value
+
+
+def whole_numbers(value: Any) -> Any:
+    """Free-form JSON with its whole numbers as integers, at every depth.
+
+    Pulumi hands every number to the provider as a double, so ``{"maxLength": 5}`` arrives as 5.0
+    and would reach Svix (and stay there) as ``5.0``. What was written cannot be told from the
+    double; a whole number is taken to be an integer, which JSON Schema treats the same as 5.0.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [whole_numbers(v) for v in value]
     return value
 
 
@@ -233,6 +254,20 @@ class SvixProvider(ResourceProvider):
         verify_stored(self.schema, api.server_url, declared, answer, checked)
         return answer
 
+    def _post_new(self, api: Any, collection: str, body: dict, declared: dict) -> dict:
+        """``_send`` for a create: POSTs ``body`` to ``collection`` and returns Svix's answer. If the
+        answer shows that the server did not store what was declared, the object it made is deleted
+        again before the error is raised: the state will not hold it, so the next run would make a
+        second one next to it."""
+        if depends_on_dialect(self.schema, body):
+            body = request_body(self.schema, body, api.dialect(), api.server_url)
+        answer = api.request("POST", collection, json=body)
+        if not (isinstance(answer, dict) and answer.get("id")):
+            verify_stored(self.schema, api.server_url, declared, answer)  # raises: no object to name
+        with removed_on_failure(api, self.kind, collection, answer["id"]):
+            verify_stored(self.schema, api.server_url, declared, answer)
+        return answer
+
     def _call(self, operation: str, method: Any, *args: Any) -> Any:
         from .. import client
 
@@ -268,6 +303,28 @@ def api_body(schema: ResourceSchema, inputs: dict, names: Any = None, *, for_pat
     return body
 
 
+@contextlib.contextmanager
+def removed_on_failure(api: Any, kind: str, collection: str, id_: str) -> Iterator[None]:
+    """Deletes the object ``collection/id_`` that this create just made if the block fails.
+
+    A create that fails is not recorded in the state, so whatever it made would be left behind, and
+    the next ``pulumi up`` would make another. The block's error is raised as it was; if the delete
+    fails too, the error also names the object left behind, so that it can be deleted by hand.
+    """
+    from ..client import SvixError
+
+    try:
+        yield
+    except Exception as error:
+        try:
+            api.delete(f"{collection}/{id_}")
+        except Exception as undo_error:  # noqa: BLE001 — reported with the error that caused it
+            raise SvixError(f"{error}; the {kind.lower()} {id_} this create made could not be removed "
+                            f"again ({undo_error}): delete it (DELETE {collection}/{id_}) before the next "
+                            f"`pulumi up`, which would otherwise make a second one") from None
+        raise
+
+
 def answered(schema: ResourceSchema) -> list[Property]:
     """The API properties that the object's own answer carries (not headers or the secret)."""
     return [p for p in schema.inputs if p.api and not p.rules.get("readVia")]
@@ -297,9 +354,16 @@ def verify_stored(schema: ResourceSchema, server: str, declared: dict, answer: A
         want = normalize(prop, declared.get(prop.python_name))
         held = normalize(prop, answer_value(prop, answer))
         if want != held:
-            lost.append(f"{prop.python_name} (declared {_short(want)}, it holds {_short(held)})")
+            lost.append(f"{prop.python_name} (not as declared; values not shown, they may be secret)"
+                        if may_be_secret(prop) else
+                        f"{prop.python_name} (declared {_short(want)}, it holds {_short(held)})")
     if lost:
         raise SvixError(f"the Svix server at {server} did not store what was declared: {'; '.join(lost)}")
+
+
+def may_be_secret(prop: Property) -> bool:
+    """Whether a message may never show this property's value (see ``mayBeSecret`` in schema.yaml)."""
+    return prop.secret or bool(prop.rules.get("mayBeSecret"))
 
 
 def _short(value: Any) -> str:

@@ -15,6 +15,10 @@ from ._engine import SvixProvider, api_body, from_api, matches_declared, timesta
 APPS = "/api/v1/app"
 
 
+# A stable import path: the state of every resource holds this class pickled by reference
+# (``__provider`` names pulumi_svix.resources.application.ApplicationProvider), and refresh and destroy
+# of existing stacks load it from there. Never rename or move it; if it must move, leave an alias
+# here. tests/unit/test_review_defects.py loads the values 0.1.0 wrote (tests/unit/data).
 class ApplicationProvider(SvixProvider):
     kind = "Application"
 
