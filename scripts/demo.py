@@ -1,7 +1,8 @@
 """`make demo`: deploy examples/quickstart with the real Pulumi CLI, show its outputs, prove it converged.
 
 By default against a local Svix emulator (database .demo/emulator.sqlite3); with SVIX_AUTH_TOKEN set
-(and optionally SVIX_SERVER_URL) against that Svix instead. Steps:
+(and optionally SVIX_SERVER_URL) against that Svix instead. PULUMI_SVIX_DEMO_DIR moves .demo/ elsewhere
+(the tests use it). Steps:
 
   1. create the stack (file backend under .demo/state) if it is missing
   2. start the emulator on a free port (skipped for a real Svix); point the stack's svix:* config at it
@@ -31,7 +32,8 @@ from pathlib import Path
 
 from engine_env import REPO_ROOT, TOOLS_BIN, engine_env
 
-DEMO_DIR = REPO_ROOT / ".demo"
+# Everything the demo keeps: the stack's state and config file, and the emulator's database and log.
+DEMO_DIR = Path(os.environ.get("PULUMI_SVIX_DEMO_DIR") or REPO_ROOT / ".demo").resolve()
 STATE_DIR = DEMO_DIR / "state"
 EXAMPLE_DIR = REPO_ROOT / "examples" / "quickstart"
 EMULATOR_DB = DEMO_DIR / "emulator.sqlite3"
@@ -56,6 +58,11 @@ class Target:
         return DEMO_DIR / f"Pulumi.{self.stack}.yaml"
 
 
+def shown(path: Path) -> str:
+    """A path as the demo prints it: relative to the repository when it lies inside it."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def say(message: str) -> None:
     print(f"demo: {message}", flush=True)
 
@@ -70,8 +77,8 @@ def run(step: str, args: list[str], env: dict[str, str], *, stdin: str | None = 
     result = subprocess.run(args, cwd=EXAMPLE_DIR, env=env, text=True, input=stdin,
                             stdout=subprocess.PIPE if capture else None)
     if result.returncode != 0:
-        shown = " ".join(["pulumi", *args[1:]])
-        raise StepFailed(f"step '{step}' failed: `{shown}` exited with code {result.returncode}")
+        command = " ".join(["pulumi", *args[1:]])
+        raise StepFailed(f"step '{step}' failed: `{command}` exited with code {result.returncode}")
     return result.stdout or ""
 
 
@@ -101,7 +108,7 @@ def ensure_stack(target: Target, env: dict[str, str], *, on_emulator: bool) -> N
         say(f"stack {target.stack!r} has lost its config file: starting over with a fresh stack and emulator")
         run("remove stale stack", pulumi(target, "stack", "rm", "--yes", "--force", with_config=False), env)
     if stack_exists(target, env):
-        say(f"stack {target.stack!r} exists (state in {STATE_DIR.relative_to(REPO_ROOT)}): reusing it")
+        say(f"stack {target.stack!r} exists (state in {shown(STATE_DIR)}): reusing it")
         return
     if on_emulator:
         forget_emulator_data()  # its objects belonged to a stack that no longer exists
@@ -142,7 +149,7 @@ def external_target() -> Target | None:
 def demo() -> None:
     if not os.access(TOOLS_BIN / "pulumi", os.X_OK):
         raise StepFailed(f"step 'find engine' failed: no pulumi in {TOOLS_BIN}; run `make demo` (it runs `make engine`)")
-    DEMO_DIR.mkdir(exist_ok=True)
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **engine_env(STATE_DIR)}
     target = external_target()
     on_emulator = target is None
@@ -157,8 +164,8 @@ def demo() -> None:
         heading(number, total, text)
 
     say(f"target: {target.description}")
-    say(f"program: {EXAMPLE_DIR.relative_to(REPO_ROOT)}, stack {target.stack!r}, "
-        f"state in {STATE_DIR.relative_to(REPO_ROOT)}")
+    say(f"program: {shown(EXAMPLE_DIR)}, stack {target.stack!r}, "
+        f"state in {shown(STATE_DIR)}")
     step(f"Preparing stack {target.stack!r}")
     ensure_stack(target, env, on_emulator=on_emulator)
 
@@ -167,7 +174,7 @@ def demo() -> None:
         if on_emulator:
             from pulumi_svix.emulator.runner import Emulator, EmulatorError
 
-            step(f"Starting the Svix emulator (database {EMULATOR_DB.relative_to(REPO_ROOT)})")
+            step(f"Starting the Svix emulator (database {shown(EMULATOR_DB)})")
             # A fresh random token each run: it only has to match between the emulator and the stack config.
             emulator = Emulator(db=EMULATOR_DB, token=f"testsk_demo-{secrets.token_hex(16)}", port=0,
                                 log_path=EMULATOR_LOG)
@@ -175,7 +182,7 @@ def demo() -> None:
                 emulator.start()
             except EmulatorError as error:
                 raise StepFailed(f"step 'start emulator' failed: {error}") from None
-            say(f"emulator listening on {emulator.url} (log: {EMULATOR_LOG.relative_to(REPO_ROOT)})")
+            say(f"emulator listening on {emulator.url} (log: {shown(EMULATOR_LOG)})")
             target.server_url, target.token = emulator.url, emulator.token
         configure_stack(target, env)
 
@@ -198,7 +205,7 @@ def demo() -> None:
                     pass
             emulator.stop()
             served = f" after serving {stats['total']} API requests" if stats else ""
-            say(f"emulator stopped{served}; its data stays in {EMULATOR_DB.relative_to(REPO_ROOT)}")
+            say(f"emulator stopped{served}; its data stays in {shown(EMULATOR_DB)}")
 
 
 def main() -> int:

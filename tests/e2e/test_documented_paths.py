@@ -1,0 +1,126 @@
+"""Documented paths, followed literally, through the real engine against the emulator.
+
+- README "Configuration": a stack with **no** ``svix:*`` config at all, the token and the server URL only in
+  the environment (``SVIX_AUTH_TOKEN``, ``SVIX_SERVER_URL``). examples/quickstart with no config whatsoever:
+  ``up``, a no-change ``preview``, ``refresh``, ``destroy``. (This path used to crash: the language host sent
+  ``PULUMI_CONFIG=null`` for a stack without config.)
+- README "Quickstart": ``make demo`` with ``SVIX_AUTH_TOKEN`` and ``SVIX_SERVER_URL`` set "deploys to that Svix
+  instead": here that Svix is an emulator the test starts, and the demo's state goes to a temporary directory
+  (``PULUMI_SVIX_DEMO_DIR``). Run twice: the second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from scripts.engine_env import REPO_ROOT, TOOLS_BIN, engine_env
+
+pytestmark = pytest.mark.engine
+
+QUICKSTART = REPO_ROOT / "examples" / "quickstart"
+CUSTOMERS = ("acme", "globex", "initech")  # the quickstart's default `customers`
+EVENT_TYPES = {"invoice.paid", "invoice.failed", "user.created", "user.deleted"}
+DECLARED = len(EVENT_TYPES) + len(CUSTOMERS) * 4  # per customer: application, 2 endpoints, integration
+
+
+def held(emulator) -> dict[str, list]:
+    """What the emulator holds: live event types and applications (by uid)."""
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+
+    def listing(path: str) -> list[dict]:
+        response = requests.get(f"{emulator.url}{path}", headers=headers, params={"limit": 250}, timeout=30)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    return {"event_types": sorted(e["name"] for e in listing("/api/v1/event-type") if not e.get("archived")),
+            "apps": sorted(a["uid"] for a in listing("/api/v1/app"))}
+
+
+def state_files(stack) -> list[Path]:
+    backend = Path(stack.workspace.env_vars["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    return [path for path in backend.rglob("*") if path.is_file()]
+
+
+def test_stack_without_config_takes_the_token_and_url_from_the_environment(emulator, stack_factory):
+    stack = stack_factory(QUICKSTART, env={"SVIX_AUTH_TOKEN": emulator.token, "SVIX_SERVER_URL": emulator.url})
+    assert stack.get_all_config() == {}  # not a single config key: the environment decides everything
+    output: list[str] = []
+
+    up = stack.up(on_output=output.append, color="never")
+    assert up.summary.result == "succeeded", up.stdout
+    assert up.summary.resource_changes == {"create": DECLARED + 1}  # + the stack itself
+    assert held(emulator) == {"event_types": sorted(EVENT_TYPES), "apps": sorted(CUSTOMERS)}
+
+    preview = stack.preview(on_output=output.append, diff=True, color="never")
+    assert preview.change_summary == {"same": DECLARED + 1}, preview.stdout
+
+    # refresh (and destroy) use the provider settings recorded by `up`: with none recorded, the environment.
+    refresh = stack.refresh(on_output=output.append, color="never")
+    assert set(refresh.summary.resource_changes) == {"same"}, refresh.stdout
+
+    # The token came from the environment: it is in no state file and in no CLI output.
+    files = state_files(stack)
+    assert files
+    assert [path for path in files if emulator.token.encode() in path.read_bytes()] == []
+    assert emulator.token not in "".join(output)
+
+    destroy = stack.destroy(on_output=output.append, color="never")
+    assert destroy.summary.resource_changes == {"delete": DECLARED + 1}
+    assert held(emulator) == {"event_types": [], "apps": []}  # event types are archived, as Svix does
+
+
+def run_make_demo(env: dict[str, str], log: Path, timeout: float = 540) -> subprocess.CompletedProcess:
+    """`make demo` in its own process group; the whole group is killed if it fails to finish in time
+    (or the test is interrupted), so no pulumi or emulator process outlives the test."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(["make", "--no-print-directory", "demo"], cwd=REPO_ROOT, env=env, text=True,
+                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, log.read_text())
+
+
+def test_make_demo_deploys_to_the_svix_named_by_the_environment(emulator, tmp_path):
+    demo_dir = tmp_path / "demo"
+    env = {**os.environ, "SVIX_AUTH_TOKEN": emulator.token, "SVIX_SERVER_URL": emulator.url,
+           "PULUMI_SVIX_DEMO_DIR": str(demo_dir)}
+    env.pop("SVIX_TOKEN", None)
+    started = time.monotonic()
+    first = run_make_demo(env, tmp_path / "demo-1.log")
+    assert first.returncode == 0, first.stdout
+    assert f"target: the Svix server at {emulator.url} (SVIX_AUTH_TOKEN is set)" in first.stdout
+    assert "Starting the Svix emulator" not in first.stdout  # the demo started none of its own
+    assert "svix:token=(from SVIX_AUTH_TOKEN)" in first.stdout
+    assert held(emulator) == {"event_types": sorted(EVENT_TYPES), "apps": sorted(CUSTOMERS)}
+    assert emulator.token not in first.stdout
+
+    # Nothing of the demo went to the repository's .demo/: its state and config are in PULUMI_SVIX_DEMO_DIR,
+    # and the token is in none of its files.
+    assert (demo_dir / "Pulumi.svix.yaml").is_file()
+    files = [path for path in demo_dir.rglob("*") if path.is_file()]
+    assert [path for path in files if emulator.token.encode() in path.read_bytes()] == []
+
+    second = run_make_demo(env, tmp_path / "demo-2.log")
+    assert second.returncode == 0, second.stdout
+    assert "reusing it" in second.stdout
+    print(f"two `make demo` runs against an external emulator: {time.monotonic() - started:.0f} s")
+
+    # Leave nothing on the emulator: destroy the demo's stack with the same environment.
+    stack_env = {**env, **engine_env(demo_dir / "state")}
+    destroy = subprocess.run([str(TOOLS_BIN / "pulumi"), "destroy", "--yes", "--stack", "svix",
+                              "--config-file", str(demo_dir / "Pulumi.svix.yaml")],
+                             cwd=QUICKSTART, env=stack_env, text=True, capture_output=True, timeout=300)
+    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+    assert held(emulator) == {"event_types": [], "apps": []}
