@@ -33,11 +33,26 @@ def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) ->
     return props
 
 
-def resource_options(schema: ResourceSchema,
-                     opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
-    """Marks the schema's secret properties as secret outputs."""
+def resource_options(schema: ResourceSchema, opts: Optional[pulumi.ResourceOptions],
+                     props: Optional[dict[str, Any]] = None) -> pulumi.ResourceOptions:
+    """Marks the schema's secret properties as secret outputs, and replaces a resource with a natural key
+    delete-before-create unless ``opts`` says otherwise.
+
+    Svix holds one object per natural key (an application's or an endpoint's ``uid``, an event type's
+    ``name``). A replacement that keeps the key cannot create the new object next to the old one: Pulumi's
+    default order, create then delete, would meet the old object at its create and then delete it. The
+    provider's Diff asks for delete-before-replace where the key is kept, but ``pulumi up --replace`` never
+    calls Diff: only this resource option reaches the engine then.
+    """
     extra = pulumi.ResourceOptions(additional_secret_outputs=schema.secret_outputs)
+    if has_natural_key(schema, props) and (opts is None or opts.delete_before_replace is None):
+        extra.delete_before_replace = True
     return pulumi.ResourceOptions.merge(opts, extra)
+
+
+def has_natural_key(schema: ResourceSchema, props: Optional[dict[str, Any]]) -> bool:
+    """An event type (its name), or an application or endpoint declared with a ``uid``."""
+    return schema.kind == "EventType" or (props or {}).get("uid") is not None
 
 
 def lookup_options(opts: Optional[pulumi.ResourceOptions], id_: pulumi.Input[str]) -> pulumi.ResourceOptions:

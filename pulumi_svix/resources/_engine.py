@@ -20,6 +20,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 
 from ..dialect import answer_value, depends_on_dialect, request_body
 from ..schema import Property, ResourceSchema, resource_schema
+from . import _ownership, _servicer
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 
@@ -83,14 +84,51 @@ def is_unknown(value: Any) -> bool:
 
 def changed_properties(schema: ResourceSchema, olds: dict, news: dict) -> list[Property]:
     """Inputs whose declared value differs from the recorded one (unknowns count as changed)."""
+    return [prop for prop, _ in property_changes(schema, olds, news)]
+
+
+def property_changes(schema: ResourceSchema, olds: dict, news: dict) -> list[tuple[Property, str]]:
+    """Each changed input with how it changed: ``add`` (it was unset), ``delete`` (it is now unset) or
+    ``update``. ``olds`` are the recorded outputs (what Svix held at the last create, update or refresh)."""
     changed = []
     for prop in schema.inputs:
         new = news.get(prop.python_name)
         if prop.python_name == "secret" and new is None:
             continue  # no declared secret: Svix generated one, keep it
-        if is_unknown(new) or normalize(prop, new) != normalize(prop, olds.get(prop.python_name)):
-            changed.append(prop)
+        if prop.python_name == "app_id" and same_application(olds, new):
+            continue  # the application's uid for its id, or the other way round
+        old = normalize(prop, olds.get(prop.python_name))
+        if is_unknown(new):
+            changed.append((prop, "update"))
+        elif normalize(prop, new) != old:
+            changed.append((prop, "add" if old is None else "delete" if normalize(prop, new) is None else "update"))
     return changed
+
+
+def same_application(olds: dict, new: Any) -> bool:
+    """Whether ``new`` names the application the state records: by its id, or by the uid it had when
+    the endpoint or integration was created (``APP_UID``). Known without an API call: Diff makes none."""
+    from ._ownership import APP_UID
+
+    if new is None or is_unknown(new):
+        return False
+    return new in {olds.get("app_id"), olds.get(APP_UID)} - {None}
+
+
+def natural_key_kept(schema: ResourceSchema, olds: dict, news: dict) -> bool:
+    """Whether a replacement would create its new object under the natural key the old one holds (the
+    same uid in the same application, or the same event type name). Svix holds one object per key: such
+    a replacement must delete the old object first."""
+    if schema.kind == "EventType":
+        keys = ["name"]
+    elif "uid" in schema.input_names and news.get("uid") is not None:
+        keys = ["uid"]
+    else:
+        return False
+    if "app_id" in schema.input_names and not same_application(olds, news.get("app_id")):
+        return False
+    return all(not is_unknown(news.get(k)) and normalize(schema.input(k), news.get(k))
+               == normalize(schema.input(k), olds.get(k)) for k in keys)
 
 
 def is_lookup(props: dict) -> bool:
@@ -146,8 +184,9 @@ def translate(schema: ResourceSchema, operation: str, error: Exception, server: 
         if error.status == 409:  # a taken natural key: the uid, or an event type's name
             key = "uid" if "uid" in schema.input_names else "name"
             where = f" (property {key})"
-            hint = (f"; another object already has this {key}, with other settings: choose another {key}, "
-                    "or set adopt=True to take that object over")
+            hint = (f"; another object already has this {key}, and this resource did not create it with these "
+                    f"settings (it has other settings, or another resource or stack created it): choose another "
+                    f"{key}, or set adopt=True to take that object over")
         elif error.status == 404 and operation == "create" and "app_id" in schema.input_names:
             where = " (property app_id: no such application)"
         return SvixError(f"{schema.kind} {operation} failed: Svix answered HTTP {error.status} "
@@ -191,6 +230,7 @@ class SvixProvider(ResourceProvider):
 
         client.configure(Settings.resolve(req.config.get))
         _install_plain_errors()
+        _servicer.install()
 
     def check(self, _olds: dict, news: dict) -> CheckResult:
         from ..validation import check_inputs
@@ -201,11 +241,69 @@ class SvixProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         changed = changed_properties(self.schema, olds, news)
         replaces = [p.python_name for p in changed if p.replace_on_changes]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=natural_key_kept(self.schema, olds, news))
+
+    def diff_response(self, _id: str, olds: dict, news: dict) -> Any:
+        """The engine's DiffResponse, with what ``diff``'s DiffResult cannot carry: the changed
+        properties (``diffs``, ``detailedDiff``). The engine applies ``replace_on_changes`` to them and
+        the preview names them. Sent by the servicer patch (``_servicer``)."""
+        from pulumi.runtime import proto
+
+        kinds = {("add", False): proto.PropertyDiff.ADD, ("add", True): proto.PropertyDiff.ADD_REPLACE,
+                 ("delete", False): proto.PropertyDiff.DELETE, ("delete", True): proto.PropertyDiff.DELETE_REPLACE,
+                 ("update", False): proto.PropertyDiff.UPDATE, ("update", True): proto.PropertyDiff.UPDATE_REPLACE}
+        changed = property_changes(self.schema, olds, news)
+        # inputDiff=False: the comparison is with the recorded outputs (what Svix held), not old inputs.
+        detailed = {p.python_name: proto.PropertyDiff(kind=kinds[(how, p.replace_on_changes)], inputDiff=False)
+                    for p, how in changed}
+        return proto.DiffResponse(
+            changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE,
+            replaces=[p.python_name for p, _ in changed if p.replace_on_changes],
+            deleteBeforeReplace=natural_key_kept(self.schema, olds, news),
+            diffs=[p.python_name for p, _ in changed], detailedDiff=detailed, hasDetailedDiff=True)
+
+    @property
+    def _marked(self) -> bool:
+        """Whether the objects carry the ownership marker (in their metadata)."""
+        return "metadata" in self.schema.input_names
 
     def create(self, props: dict) -> CreateResult:
-        id_, outs = self._call("create", self._create, declared_inputs(self.schema, props))
+        inputs = declared_inputs(self.schema, props)
+        declared_metadata = inputs.get("metadata")
+        marker = _ownership.owner()
+        if self._marked and marker:
+            inputs["metadata"] = _ownership.with_marker(declared_metadata, marker)
+        app = self._call("create", self._application, inputs["app_id"]) if "app_id" in inputs else None
+        id_, outs = self._call("create", self._create, inputs)
+        if self._marked:
+            outs["metadata"] = _ownership.without_marker(outs.get("metadata"), declared_metadata)
+        if app is not None:  # the state records the application by id, and its uid beside it
+            outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid")
+        _ownership.claim(self.kind, id_, marker)
         return CreateResult(id_, outs)
+
+    def _application(self, api: Any, app_id: str) -> dict:
+        """The application an endpoint or integration is created in (HTTP 404: there is none)."""
+        return api.get(f"/api/v1/app/{app_id}")
+
+    def _may_take_over(self, existing_id: str, inputs: dict, matches: Any) -> bool:
+        """The takeover rule, for a create that found its natural key taken (HTTP 409) by the object
+        ``existing_id``: with ``adopt=True``, yes; otherwise only an object that holds exactly the
+        declared settings (for applications and endpoints, the ownership marker of this resource among
+        them: see ``_ownership``) and that no other resource of this run created or took over.
+        ``matches`` is called only when needed (it may read the object's headers and secret)."""
+        marker = _ownership.owner()
+        if inputs.get("adopt"):
+            taken = True
+        elif _ownership.claimed_by_another(self.kind, existing_id, marker):
+            taken = False
+        else:
+            taken = bool(matches())
+        if taken:
+            _ownership.note_taken_over(self.kind, existing_id)
+            _ownership.claim(self.kind, existing_id, marker)
+        return taken
 
     def read(self, id_: str, props: dict) -> ReadResult:
         found = self._call("read", self._read, id_, props)
@@ -217,6 +315,12 @@ class SvixProvider(ResourceProvider):
         if found is None:
             return ReadResult(None, {})
         live_id, live = found
+        if self._marked:  # the ownership marker is Svix's copy of who made it, not a setting
+            live["metadata"] = _ownership.without_marker(live.get("metadata"), props.get("metadata"))
+        if "app_id" in self.schema.input_names and _ownership.APP_UID not in props and live.get("app_id"):
+            # State written before the application's uid was recorded: learn it once.
+            app = self._call("read", self._application, live["app_id"])
+            live["app_id"], live[_ownership.APP_UID] = app.get("id"), app.get("uid")
         # Where Svix says the same thing in another form (defaults filled in, sets reordered), keep
         # the recorded form: refresh then reports real drift only.
         for prop in self.schema.inputs:
@@ -228,9 +332,25 @@ class SvixProvider(ResourceProvider):
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
         news = declared_inputs(self.schema, news)
         changed = {p.python_name for p in changed_properties(self.schema, olds, news)}
-        return UpdateResult(self._call("update", self._update, id_, olds, news, changed))
+        declared_metadata = news.get("metadata")
+        marker = _ownership.owner()
+        if self._marked and marker and "metadata" in changed:  # written: with the marker
+            news["metadata"] = _ownership.with_marker(declared_metadata, marker)
+        outs = self._call("update", self._update, id_, olds, news, changed)
+        if self._marked:
+            outs["metadata"] = _ownership.without_marker(outs.get("metadata"), declared_metadata)
+        if "app_id" in self.schema.input_names:  # never changed by an update (that is a replacement)
+            outs["app_id"] = olds.get("app_id", outs.get("app_id"))
+            if _ownership.APP_UID in olds:
+                outs[_ownership.APP_UID] = olds[_ownership.APP_UID]
+        return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict) -> None:
+        if _ownership.was_taken_over(self.kind, id_):
+            # A create of this run took this very object over (the new half of a create-before-delete
+            # replacement, or the new name of a resource renamed without an alias): it now belongs to
+            # that resource, and deleting it would leave the state claiming an object Svix no longer has.
+            return
         self._call("delete", self._delete, id_, props)
 
     def _app_id(self, state: dict) -> str:
@@ -376,7 +496,9 @@ def matches_declared(schema: ResourceSchema, body: dict, inputs: dict, skip: Any
 
     A create that answers 409 on the object's natural key (uid, event type name) after an
     interrupted deploy finds the object that deploy created, with these very values: such an
-    object is taken over without ``adopt=True``. One that differs is not ours to take.
+    object is taken over without ``adopt=True``. One that differs is not ours to take. The declared
+    metadata of an application or endpoint carries this resource's ownership marker, so an object
+    that another resource or stack created differs (see ``_ownership`` and ``_may_take_over``).
     """
     live = from_api(schema, body)
     return all(normalize(p, live.get(p.python_name)) == normalize(p, inputs.get(p.python_name))

@@ -34,7 +34,8 @@ class ApplicationProvider(SvixProvider):
             if not (error.status == 409 and inputs.get("uid")):
                 raise
             existing = api.get(f"{APPS}/{inputs['uid']}")
-            if not (inputs.get("adopt") or matches_declared(self.schema, existing, inputs)):
+            if not self._may_take_over(existing["id"], inputs,
+                                       lambda: matches_declared(self.schema, existing, inputs)):
                 raise
             body = self._send(api, "PATCH", f"{APPS}/{existing['id']}",
                               api_body(self.schema, inputs, for_patch=True), inputs)
@@ -105,7 +106,7 @@ class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
         props = _base.resource_props(schema, args, dict(
             name=name, uid=uid, throttle_rate=throttle_rate, metadata=metadata, adopt=adopt))
         super().__init__(ApplicationProvider(), resource_name, props,
-                         _base.resource_options(schema, opts))
+                         _base.resource_options(schema, opts, props))
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str],

@@ -25,7 +25,6 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-
 def _merge_headers(live: dict, sensitive: list, declared: Optional[dict]) -> Optional[dict]:
     """Live headers with the declared values of sensitive ones, which Svix never returns."""
     declared_lower = {k.lower(): v for k, v in (declared or {}).items()}
@@ -61,7 +60,6 @@ class EndpointProvider(SvixProvider):
 
         base = self._collection(inputs["app_id"])
         request = api_body(self.schema, inputs)
-        request = api_body(self.schema, inputs)
         # The secret goes with the POST (generated here if none is declared, as Svix would), so the
         # create is one call: no GET …/secret after it that could fail and leave an endpoint behind
         # that the state never learns of.
@@ -76,7 +74,8 @@ class EndpointProvider(SvixProvider):
             if not (error.status == 409 and inputs.get("uid")):
                 raise
             existing = api.get(f"{base}/{inputs['uid']}")
-            if not (inputs.get("adopt") or self._matches(api, base, existing, inputs)):
+            if not self._may_take_over(existing["id"], inputs,
+                                       lambda: self._matches(api, base, existing, inputs)):
                 raise
             return existing["id"], self._adopt(api, base, existing["id"], inputs)
         if headers_later:
@@ -234,7 +233,7 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
             app_id=app_id, url=url, description=description, uid=uid, throttle_rate=throttle_rate,
             disabled=disabled, event_types=event_types, channels=channels, metadata=metadata,
             headers=headers, secret=secret, rotate_secret_trigger=rotate_secret_trigger, adopt=adopt))
-        super().__init__(EndpointProvider(), resource_name, props, _base.resource_options(schema, opts))
+        super().__init__(EndpointProvider(), resource_name, props, _base.resource_options(schema, opts, props))
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,

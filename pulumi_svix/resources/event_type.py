@@ -33,7 +33,9 @@ class EventTypeProvider(SvixProvider):
             # Svix un-archives an archived event type of the same name on POST.
             created = self._send(api, "POST", EVENT_TYPES, body, inputs)
         except SvixApiError as error:
-            if not (error.status == 409 and (inputs.get("adopt") or matches_declared(
+            # Event types have no field for an ownership marker: one with exactly the declared settings is
+            # taken over (an interrupted deploy's), unless another resource of this run holds it.
+            if not (error.status == 409 and self._may_take_over(inputs["name"], inputs, lambda: matches_declared(
                     self.schema, api.get(f"{EVENT_TYPES}/{inputs['name']}"), inputs))):
                 raise
             created = self._send(api, "PATCH", f"{EVENT_TYPES}/{inputs['name']}",
@@ -127,7 +129,7 @@ class EventType(pulumi.dynamic.Resource, module="svix", name="EventType"):
             name=name, description=description, archived=archived, deprecated=deprecated,
             schemas=schemas, group_name=group_name, feature_flags=feature_flags,
             expunge_on_delete=expunge_on_delete, adopt=adopt))
-        super().__init__(EventTypeProvider(), resource_name, props, _base.resource_options(schema, opts))
+        super().__init__(EventTypeProvider(), resource_name, props, _base.resource_options(schema, opts, props))
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str],

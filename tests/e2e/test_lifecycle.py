@@ -22,6 +22,7 @@ import pulumi
 import pytest
 
 import pulumi_svix as svix
+from pulumi_svix.resources._ownership import OWNER_KEY
 from tests.e2e.conftest import RUN_ID, filter_types
 
 pytestmark = pytest.mark.engine
@@ -122,6 +123,11 @@ def build_program(spec: dict[str, dict]):
     return program
 
 
+def user_metadata(obj: dict) -> dict:
+    """An application's or endpoint's metadata without the provider's ownership marker."""
+    return {k: v for k, v in (obj.get("metadata") or {}).items() if k != OWNER_KEY}
+
+
 def assert_server_shows(target, app_id: str, spec: dict[str, dict]) -> None:
     api = target.api
     app_spec, ep_spec = spec["app"], spec["ep"]
@@ -129,7 +135,7 @@ def assert_server_shows(target, app_id: str, spec: dict[str, dict]) -> None:
     assert app["name"] == app_spec["name"]
     assert app.get("uid") == app_spec.get("uid")
     assert app.get("throttleRate") == app_spec.get("throttle_rate")
-    assert (app.get("metadata") or {}) == app_spec.get("metadata", {})
+    assert user_metadata(app) == app_spec.get("metadata", {})
 
     [endpoint] = api.endpoints(app_id)
     assert endpoint["url"] == ep_spec["url"]
@@ -139,7 +145,7 @@ def assert_server_shows(target, app_id: str, spec: dict[str, dict]) -> None:
     assert bool(endpoint.get("disabled")) == ep_spec.get("disabled", False)
     assert filter_types(endpoint) == sorted(ep_spec.get("event_types", []))
     assert sorted(endpoint.get("channels") or []) == sorted(ep_spec.get("channels", []))
-    assert (endpoint.get("metadata") or {}) == ep_spec.get("metadata", {})
+    assert user_metadata(endpoint) == ep_spec.get("metadata", {})
     headers = api.endpoint_headers(app_id, endpoint["id"])
     declared_headers = ep_spec.get("headers", {})
     assert headers["headers"] == {k: v for k, v in declared_headers.items() if k != "Authorization"}

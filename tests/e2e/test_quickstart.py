@@ -14,6 +14,7 @@ import pytest
 from pulumi import automation as auto
 
 from scripts.engine_env import REPO_ROOT
+from pulumi_svix.resources._ownership import OWNER_KEY
 from tests.e2e.conftest import REPORT, filter_types
 
 pytestmark = pytest.mark.engine
@@ -80,7 +81,8 @@ def test_quickstart_lifecycle(target, new_stack):
     for slug in customers:
         app = api.app(slug)
         assert app is not None and app["name"] == slug.replace("-", " ").title()
-        assert app["metadata"] == {"customer": slug}
+        assert {k: v for k, v in app["metadata"].items() if k != OWNER_KEY} == {"customer": slug}
+        assert OWNER_KEY in app["metadata"]  # the ownership marker of the resource that created it
         endpoints = {e["uid"]: e for e in api.endpoints(app["id"])}
         assert set(endpoints) == set(ENDPOINTS)
         for uid, (event_types, channels, throttle) in ENDPOINTS.items():
