@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv engine test test-fast demo bench docs clean
+.PHONY: all venv engine test test-fast demo bench docs dist clean
 
 all: test
 
@@ -37,6 +37,11 @@ bench: venv engine
 
 docs: venv
 	$(VPY) scripts/gen_docs.py
+
+# The wheel and sdist of pulumi-svix (it is not on PyPI): what a program outside this repository installs.
+DIST_DIR ?= dist
+dist: venv
+	$(VPY) -m build --outdir $(DIST_DIR) .
 
 clean:
 	rm -rf .tools .demo $(VENV)
