@@ -102,6 +102,20 @@ class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
                  throttle_rate: Optional[pulumi.Input[int]] = None,
                  metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
                  adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        """Declares a Svix application (one per customer that receives webhooks).
+
+        :param str resource_name: The name of the resource (unique among the stack's resources of this type).
+        :param ApplicationArgs args: The arguments as one object, instead of the keyword arguments below.
+        :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[str] name: Application name for human consumption. Required.
+        :param pulumi.Input[str] uid: Optional unique identifier, usable in place of the id; must not start with
+            ``app_``.
+        :param pulumi.Input[int] throttle_rate: Maximum messages per second sent to this application.
+        :param pulumi.Input[Mapping[str, pulumi.Input[str]]] metadata: Free-form string key/values (at most 4096
+            bytes as JSON).
+        :param pulumi.Input[bool] adopt: On create, take over an existing application with the same ``uid`` instead
+            of failing.
+        """
         schema = resource_schema("Application")
         props = _base.resource_props(schema, args, dict(
             name=name, uid=uid, throttle_rate=throttle_rate, metadata=metadata, adopt=adopt))

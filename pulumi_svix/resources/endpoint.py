@@ -228,6 +228,34 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
                  secret: Optional[pulumi.Input[str]] = None,
                  rotate_secret_trigger: Optional[pulumi.Input[str]] = None,
                  adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        """Declares an endpoint of a Svix application: a URL that receives its messages.
+
+        :param str resource_name: The name of the resource (unique among the stack's resources of this type).
+        :param EndpointArgs args: The arguments as one object, instead of the keyword arguments below.
+        :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[str] app_id: Id (or uid) of the application; changing it replaces the endpoint.
+            Required.
+        :param pulumi.Input[str] url: The http(s) URL messages are sent to. Required.
+        :param pulumi.Input[str] description: Human-readable description.
+        :param pulumi.Input[str] uid: Optional unique identifier within the application; must not start with
+            ``ep_``.
+        :param pulumi.Input[int] throttle_rate: Maximum messages per second sent to this endpoint.
+        :param pulumi.Input[bool] disabled: Whether delivery is paused.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] event_types: Event type names this endpoint receives (omit
+            for all); order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] channels: Channels this endpoint listens to (omit for all;
+            at most 10).
+        :param pulumi.Input[Mapping[str, pulumi.Input[str]]] metadata: Free-form string key/values (at most 4096
+            bytes as JSON).
+        :param pulumi.Input[Mapping[str, pulumi.Input[str]]] headers: Extra HTTP headers sent with every message;
+            values are secret in state.
+        :param pulumi.Input[str] secret: The signing secret (``whsec_…``); omit to have a random one generated; a
+            change rotates in place.
+        :param pulumi.Input[str] rotate_secret_trigger: Any change rotates the endpoint to a new Svix-generated
+            secret, in place.
+        :param pulumi.Input[bool] adopt: On create, take over an existing endpoint with the same ``uid`` instead of
+            failing.
+        """
         schema = resource_schema("Endpoint")
         props = _base.resource_props(schema, args, dict(
             app_id=app_id, url=url, description=description, uid=uid, throttle_rate=throttle_rate,

@@ -124,6 +124,26 @@ class EventType(pulumi.dynamic.Resource, module="svix", name="EventType"):
                  feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  expunge_on_delete: Optional[pulumi.Input[bool]] = None,
                  adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        """Declares a Svix event type.
+
+        :param str resource_name: The name of the resource (unique among the stack's resources of this type).
+        :param EventTypeArgs args: The arguments as one object, instead of the keyword arguments below.
+        :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[str] name: The event type's name, e.g. ``invoice.paid``; changing it replaces the event
+            type. Required.
+        :param pulumi.Input[str] description: Human-readable description.
+        :param pulumi.Input[bool] archived: Whether the event type is archived.
+        :param pulumi.Input[bool] deprecated: Whether the event type is marked deprecated.
+        :param pulumi.Input[Mapping[str, Any]] schemas: JSON schemas of the payload, keyed by version (``{"1":
+            {...}}``).
+        :param pulumi.Input[str] group_name: Name of the group the event type belongs to.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] feature_flags: Feature flags that gate visibility of the
+            event type.
+        :param pulumi.Input[bool] expunge_on_delete: When destroyed, delete for good instead of archiving (the
+            default, as Svix does).
+        :param pulumi.Input[bool] adopt: On create, take over an existing event type with the same name instead of
+            failing.
+        """
         schema = resource_schema("EventType")
         props = _base.resource_props(schema, args, dict(
             name=name, description=description, archived=archived, deprecated=deprecated,

@@ -140,6 +140,20 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
                  feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  rotate_key_trigger: Optional[pulumi.Input[str]] = None,
                  adopt: Optional[pulumi.Input[bool]] = None) -> None:
+        """Declares an integration of a Svix application, with its own API key.
+
+        :param str resource_name: The name of the resource (unique among the stack's resources of this type).
+        :param IntegrationArgs args: The arguments as one object, instead of the keyword arguments below.
+        :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[str] app_id: Id (or uid) of the application; changing it replaces the integration.
+            Required.
+        :param pulumi.Input[str] name: Name of the integration. Required.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] feature_flags: Feature flags the integration has access to
+            (at most 25).
+        :param pulumi.Input[str] rotate_key_trigger: Any change rotates the integration key, in place.
+        :param pulumi.Input[bool] adopt: On create, take over an existing integration with the same name instead of
+            adding one.
+        """
         schema = resource_schema("Integration")
         props = _base.resource_props(schema, args, dict(
             app_id=app_id, name=name, feature_flags=feature_flags,
