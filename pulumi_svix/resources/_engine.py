@@ -112,7 +112,7 @@ def same_application(olds: dict, new: Any) -> bool:
 
     if new is None or is_unknown(new):
         return False
-    return new in {olds.get("app_id"), olds.get(APP_UID)} - {None}
+    return new in {olds.get("app_id"), olds.get(APP_UID)} - {None, ""}  # "": the application has no uid
 
 
 def natural_key_kept(schema: ResourceSchema, olds: dict, news: dict) -> bool:
@@ -279,7 +279,7 @@ class SvixProvider(ResourceProvider):
         if self._marked:
             outs["metadata"] = _ownership.without_marker(outs.get("metadata"), declared_metadata)
         if app is not None:  # the state records the application by id, and its uid beside it
-            outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid")
+            outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
         _ownership.claim(self.kind, id_, marker)
         return CreateResult(id_, outs)
 
@@ -319,8 +319,9 @@ class SvixProvider(ResourceProvider):
             live["metadata"] = _ownership.without_marker(live.get("metadata"), props.get("metadata"))
         if "app_id" in self.schema.input_names and _ownership.APP_UID not in props and live.get("app_id"):
             # State written before the application's uid was recorded: learn it once.
-            app = self._call("read", self._application, live["app_id"])
-            live["app_id"], live[_ownership.APP_UID] = app.get("id"), app.get("uid")
+            app = self._call("read", lambda api: api.get(f"/api/v1/app/{live['app_id']}", missing_ok=True))
+            if app:
+                live["app_id"], live[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
         # Where Svix says the same thing in another form (defaults filled in, sets reordered), keep
         # the recorded form: refresh then reports real drift only.
         for prop in self.schema.inputs:

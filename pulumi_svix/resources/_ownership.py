@@ -31,7 +31,7 @@ import threading
 from typing import Any, Iterator, Optional
 
 OWNER_KEY = "pulumi-svix-owner"  # in the metadata of applications and endpoints
-APP_UID = "__app_uid"  # in the outputs of endpoints and integrations: the uid of their application
+APP_UID = "__app_uid"  # in the outputs of endpoints and integrations: their application's uid ("" if none)
 
 _context = threading.local()  # the URN of the resource the current gRPC call is about
 _lock = threading.Lock()

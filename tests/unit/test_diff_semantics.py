@@ -297,3 +297,17 @@ def test_a_delete_in_the_run_that_took_the_object_over_only_forgets_it(svix, svi
     EventTypeProvider().delete(created.id, created.outs)  # the old resource's delete, same run
     held = svix_api.get(f"/api/v1/event-type/order.paid").json()
     assert held["archived"] is False
+
+
+def test_a_refresh_of_older_state_learns_the_applications_uid(svix):
+    app = _create(ApplicationProvider(), {"name": "Acme", "uid": "acme"}, URN_A)
+    plain = _create(ApplicationProvider(), {"name": "No uid"}, URN_B)
+    for application, written, uid in ((app, "acme", "acme"), (plain, plain.id, "")):
+        endpoint = _create(EndpointProvider(), {"app_id": written, "url": "https://hooks.example.com/a"},
+                           URN_A + application.id)
+        older = {k: v for k, v in endpoint.outs.items() if k != "__app_uid"}  # as 0.1.0 recorded it
+        older["app_id"] = written
+        read = EndpointProvider().read(endpoint.id, older)
+        assert (read.outs["app_id"], read.outs["__app_uid"]) == (application.id, uid)
+        again = EndpointProvider().read(endpoint.id, read.outs)  # learnt once: no further lookups
+        assert again.outs == read.outs
