@@ -19,17 +19,49 @@ def default_db() -> str:
     return str(cache / "pulumi-svix" / "emulator.sqlite3")
 
 
+EPILOG = f"""\
+database:
+  The default --db is one file for the whole machine: every stack pointed at an emulator
+  started without --db shares its objects (a second stack with the same uids takes over
+  the first one's). Give each stack a database of its own, e.g. --db .svix-dev.sqlite3.
+
+admin routes (same bearer token as the API, Authorization: Bearer <token>; 401 without it;
+never counted in the stats, never faulted):
+  GET    /_emulator/stats      flavor, API requests per "METHOD /route", faults injected
+  POST   /_emulator/reset      no data, no counters, faults back to the start-up settings
+  GET    /_emulator/faults     the fault configuration in force
+  POST   /_emulator/faults     replace it; a JSON object, omitted fields take their defaults:
+           rate         probability of a fault per API request, 0 to 1 (default 0: off)
+           kinds        list (or comma-separated string) of: {", ".join(KINDS)}
+                        (default: all of them)
+           latency_ms   milliseconds added before every API request (default 0)
+           seed         seed of the fault RNG, or null (default null)
+           retry_after  Retry-After seconds of injected 429s (default 1)
+         answers the new configuration; an unknown field or a bad value is a 422
+  GET    /_emulator/contract   with --validate-contract: exchanges that broke the OpenAPI spec
+  DELETE /_emulator/contract   forget them
+
+example:
+  curl -X POST http://127.0.0.1:{DEFAULT_PORT}/_emulator/faults \\
+    -H "Authorization: Bearer {DEFAULT_TOKEN}" \\
+    -H "Content-Type: application/json" \\
+    -d '{{"rate": 0.2, "kinds": ["500", "429", "reset"], "seed": 7}}'
+"""
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="pulumi-svix-emulator",
-        description="A local, persistent, fault-injecting emulator of the Svix API.")
+        description="A local, persistent, fault-injecting emulator of the Svix API.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flavor", choices=FLAVORS, default=DEFAULT_FLAVOR,
                         help="which Svix to play: Svix Cloud, or the self-hosted svix-server "
                              "(default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--db", default=default_db(),
-                        help="SQLite file (default: %(default)s); ':memory:' keeps nothing")
+                        help="SQLite file (default: %(default)s, shared by every stack on this "
+                             "machine: see below); ':memory:' keeps nothing")
     parser.add_argument("--token", default=os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN,
                         help=f"bearer token clients must send (default: ${TOKEN_ENV} or the "
                              "documented dev token)")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pulumi import automation as auto
 
 from scripts.engine_env import REPO_ROOT, TOOLS_BIN, engine_env
 
@@ -124,3 +125,28 @@ def test_make_demo_deploys_to_the_svix_named_by_the_environment(emulator, tmp_pa
                              cwd=QUICKSTART, env=stack_env, text=True, capture_output=True, timeout=300)
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
     assert held(emulator) == {"event_types": [], "apps": []}
+
+
+def test_two_stacks_on_one_emulator_database_share_one_svix(emulator, stack_factory):
+    """README ("The local Svix emulator"): why every stack needs an emulator database of its own. Two stacks
+    of the quickstart on one database: the second fails on the first one's application uids (HTTP 409), takes
+    over its event types (matched by name, declared alike), and destroying the second stack archives them
+    under the first one, whose refresh then finds them gone."""
+    env = {"SVIX_AUTH_TOKEN": emulator.token, "SVIX_SERVER_URL": emulator.url}
+    first = stack_factory(QUICKSTART, env=env, stack_name="first")
+    second = stack_factory(QUICKSTART, env=env, stack_name="second")
+    assert first.up(color="never").summary.result == "succeeded"
+
+    try:  # --continue-on-error: the event types are not left out by an application that failed first
+        second.up(color="never", continue_on_error=True)
+        raise AssertionError("the second stack's up succeeded on the first stack's objects")
+    except auto.CommandError as error:
+        failure = str(error)
+    assert failure.count("HTTP 409") >= len(CUSTOMERS) and "(property uid)" in failure
+    taken_over = [r for r in second.export_stack().deployment["resources"] if r["type"].endswith("svix:EventType")]
+    assert sorted(r["id"] for r in taken_over) == sorted(EVENT_TYPES)
+
+    second.destroy(color="never")
+    assert held(emulator)["event_types"] == []  # archived, under the first stack
+    refresh = first.refresh(color="never")
+    assert refresh.summary.resource_changes.get("delete") == len(EVENT_TYPES), refresh.summary.resource_changes
