@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 import requests
 from pulumi import automation as auto
 
-from scripts.engine_env import REPO_ROOT, TOOLS_BIN, engine_env
+from scripts.engine_env import REPO_ROOT, TOOLS_BIN, VENV_PYTHON, engine_env
 
 pytestmark = pytest.mark.engine
 
@@ -150,3 +151,84 @@ def test_two_stacks_on_one_emulator_database_share_one_svix(emulator, stack_fact
     assert held(emulator)["event_types"] == []  # archived, under the first stack
     refresh = first.refresh(color="never")
     assert refresh.summary.resource_changes.get("delete") == len(EVENT_TYPES), refresh.summary.resource_changes
+
+
+PROGRAM_PROJECT = f"""\
+name: svix-documented
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: {VENV_PYTHON.parent.parent}
+"""
+
+PROGRAM = """\
+import pulumi
+import pulumi_svix as svix
+
+config = pulumi.Config()
+acme = svix.Application("acme", name=config.get("appName") or "Acme", uid="acme")
+billing = svix.Endpoint("acme-billing", app_id=acme.id, uid="billing", url="https://hooks.acme.example/billing")
+pulumi.export("billing_signing_secret", billing.secret)
+"""
+
+
+def write_program(directory: Path) -> Path:
+    directory.mkdir()
+    (directory / "Pulumi.yaml").write_text(PROGRAM_PROJECT)
+    (directory / "__main__.py").write_text(PROGRAM)
+    return directory
+
+
+def rotate_outside_pulumi(emulator) -> str:
+    """A new signing secret for acme/billing, as the Svix dashboard would do it; returns it."""
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    base = f"{emulator.url}/api/v1/app/acme/endpoint/billing/secret"
+    requests.post(f"{base}/rotate", json={}, headers=headers, timeout=30).raise_for_status()
+    response = requests.get(base, headers=headers, timeout=30)
+    response.raise_for_status()
+    return response.json()["key"]
+
+
+def test_refresh_updates_the_resources_but_not_the_stack_outputs_until_the_next_up(
+        emulator, svix_config, stack_factory, tmp_path):
+    """README ("Configuration") and docs/guides/rotating-secrets.md ("Rotated outside Pulumi"): after a
+    rotation in the dashboard, `pulumi refresh` records the new secret in the endpoint's state, while
+    `pulumi stack output` shows the old one until the next `pulumi up`."""
+    stack = stack_factory(write_program(tmp_path / "program"), config=svix_config)
+    up = stack.up(color="never")
+    old_secret = up.outputs["billing_signing_secret"].value
+    new_secret = rotate_outside_pulumi(emulator)
+    assert new_secret != old_secret
+
+    assert stack.refresh(color="never").summary.result == "succeeded"
+    [endpoint] = [r for r in stack.export_stack().deployment["resources"] if r["urn"].endswith("::acme-billing")]
+    assert new_secret in json.dumps(endpoint["outputs"])  # the state of the resource: the new secret
+    assert stack.outputs()["billing_signing_secret"].value == old_secret  # the stack output: still the old one
+
+    up = stack.up(color="never")
+    assert up.summary.resource_changes == {"same": 3}  # no declared secret: nothing to rotate back
+    assert stack.outputs()["billing_signing_secret"].value == new_secret
+
+
+def test_a_failed_up_records_its_provider_settings_for_refresh_and_destroy(
+        emulator, svix_config, stack_factory, tmp_path):
+    """README ("Configuration"): refresh and destroy use the svix:* settings recorded by the last `pulumi up`,
+    also one that failed. An `up` with a wrong token fails, and records that token: a plain `refresh` then fails
+    with it even after the config is put right; `refresh --run-program` (or a new `up`) uses the config."""
+    stack = stack_factory(write_program(tmp_path / "program"), config=svix_config)
+    stack.up(color="never")
+
+    stack.set_config("svix:token", auto.ConfigValue("testsk_not-the-right-token", secret=True))
+    stack.set_config("appName", auto.ConfigValue("Acme Renamed"))  # a change, so that the up calls Svix
+    with pytest.raises(auto.CommandError, match=r"rejected the API token \(HTTP 401\)"):
+        stack.up(color="never")
+
+    stack.set_config("svix:token", svix_config["svix:token"])  # the config is right again...
+    with pytest.raises(auto.CommandError, match=r"rejected the API token \(HTTP 401\)"):
+        stack.refresh(color="never")  # ... but refresh uses the settings the failed up recorded
+    refresh = stack.refresh(color="never", run_program=True)
+    assert refresh.summary.result == "succeeded"
+    up = stack.up(color="never")
+    assert up.summary.resource_changes.get("update") == 1  # the rename, now with the right token
+    assert stack.refresh(color="never").summary.result == "succeeded"
