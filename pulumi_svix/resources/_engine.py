@@ -110,9 +110,13 @@ def same_application(olds: dict, new: Any) -> bool:
     the endpoint or integration was created (``APP_UID``). Known without an API call: Diff makes none."""
     from ._ownership import APP_UID
 
+    from ._ownership import application
+
     if new is None or is_unknown(new):
         return False
-    return new in {olds.get("app_id"), olds.get(APP_UID)} - {None, ""}  # "": the application has no uid
+    recorded = {olds.get("app_id"), olds.get(APP_UID)} - {None, ""}  # "": the application has no uid
+    seen = application(new) or {}  # the application's Diff in this run told its id and uid
+    return new in recorded or bool(recorded & ({seen.get("id"), seen.get("uid")} - {None, ""}))
 
 
 def natural_key_kept(schema: ResourceSchema, olds: dict, news: dict) -> bool:
@@ -284,8 +288,9 @@ class SvixProvider(ResourceProvider):
         return CreateResult(id_, outs)
 
     def _application(self, api: Any, app_id: str) -> dict:
-        """The application an endpoint or integration is created in (HTTP 404: there is none)."""
-        return api.get(f"/api/v1/app/{app_id}")
+        """The application an endpoint or integration is created in: as the application's own Diff
+        in this run saw it (no round trip), else from Svix (HTTP 404: there is none)."""
+        return _ownership.application(app_id) or api.get(f"/api/v1/app/{app_id}")
 
     def _may_take_over(self, existing_id: str, inputs: dict, matches: Any) -> bool:
         """The takeover rule, for a create that found its natural key taken (HTTP 409) by the object
@@ -319,7 +324,8 @@ class SvixProvider(ResourceProvider):
             live["metadata"] = _ownership.without_marker(live.get("metadata"), props.get("metadata"))
         if "app_id" in self.schema.input_names and _ownership.APP_UID not in props and live.get("app_id"):
             # State written before the application's uid was recorded: learn it once.
-            app = self._call("read", lambda api: api.get(f"/api/v1/app/{live['app_id']}", missing_ok=True))
+            app = self._call("read", lambda api: _ownership.application(live["app_id"])
+                             or api.get(f"/api/v1/app/{live['app_id']}", missing_ok=True))
             if app:
                 live["app_id"], live[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
         # Where Svix says the same thing in another form (defaults filled in, sets reordered), keep

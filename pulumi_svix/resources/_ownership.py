@@ -37,6 +37,7 @@ _context = threading.local()  # the URN of the resource the current gRPC call is
 _lock = threading.Lock()
 _claims: dict[tuple[str, str], str] = {}  # (kind, id) -> owner, in this process
 _taken_over: set[tuple[str, str]] = set()  # (kind, id) of objects a create took over, in this process
+_applications: dict[str, dict] = {}  # an application's id and its uid -> {"id", "uid"}, as seen in this process
 
 
 @contextlib.contextmanager
@@ -102,8 +103,30 @@ def was_taken_over(kind: str, id_: str) -> bool:
         return (kind, id_) in _taken_over
 
 
+def note_application(id_: Optional[str], uid: Optional[str]) -> None:
+    """An application this process saw (its Diff, create, read or update): one provider process serves
+    the whole program, and the engine handles an application before the endpoints and integrations
+    whose ``app_id`` is one of its outputs. They then know its id and uid without asking Svix."""
+    if not id_ or not isinstance(id_, str) or not id_.startswith("app_"):
+        return
+    known = {"id": id_, "uid": uid if isinstance(uid, str) else ""}
+    with _lock:
+        _applications[id_] = known
+        if known["uid"]:
+            _applications[known["uid"]] = known
+
+
+def application(ref: Any) -> Optional[dict]:
+    """``{"id", "uid"}`` of the application with this id or uid, if this process saw it."""
+    if not isinstance(ref, str):
+        return None
+    with _lock:
+        return _applications.get(ref)
+
+
 def reset() -> None:
     """Forgets what this process saw (tests)."""
     with _lock:
         _claims.clear()
         _taken_over.clear()
+        _applications.clear()

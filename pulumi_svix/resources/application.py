@@ -9,7 +9,7 @@ import pulumi
 import pulumi.dynamic
 
 from ..schema import resource_schema
-from . import _base
+from . import _base, _ownership
 from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
 
 APPS = "/api/v1/app"
@@ -54,6 +54,32 @@ class ApplicationProvider(SvixProvider):
 
     def _delete(self, api, id_, state):
         api.delete(f"{APPS}/{id_}")
+
+    # Whatever the engine asks about an application, its id and uid are noted for this run: the
+    # endpoints and integrations that follow then know the application without asking Svix (their
+    # ``app_id`` may name it by either, see ``_ownership.application``).
+    def diff(self, id_, olds, news):
+        _ownership.note_application(id_, olds.get("uid"))
+        return super().diff(id_, olds, news)
+
+    def diff_response(self, id_, olds, news):
+        _ownership.note_application(id_, olds.get("uid"))
+        return super().diff_response(id_, olds, news)
+
+    def create(self, props):
+        result = super().create(props)
+        _ownership.note_application(result.id, result.outs.get("uid"))
+        return result
+
+    def read(self, id_, props):
+        result = super().read(id_, props)
+        _ownership.note_application(result.id, result.outs.get("uid"))
+        return result
+
+    def update(self, id_, olds, news):
+        result = super().update(id_, olds, news)
+        _ownership.note_application(id_, result.outs.get("uid"))
+        return result
 
 
 @dataclass

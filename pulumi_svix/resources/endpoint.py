@@ -148,7 +148,7 @@ class EndpointArgs:
     """The arguments of an :class:`Endpoint`."""
 
     app_id: pulumi.Input[str]
-    """Id (or uid) of the application; changing it replaces the endpoint."""
+    """Id (or uid) of the application; moving to another application replaces the endpoint."""
     url: pulumi.Input[str]
     """The http(s) URL messages are sent to."""
     description: Optional[pulumi.Input[str]] = None
@@ -233,7 +233,7 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
         :param str resource_name: The name of the resource (unique among the stack's resources of this type).
         :param EndpointArgs args: The arguments as one object, instead of the keyword arguments below.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[str] app_id: Id (or uid) of the application; changing it replaces the endpoint.
+        :param pulumi.Input[str] app_id: Id (or uid) of the application; moving to another application replaces the endpoint.
             Required.
         :param pulumi.Input[str] url: The http(s) URL messages are sent to. Required.
         :param pulumi.Input[str] description: Human-readable description.

@@ -96,7 +96,7 @@ class IntegrationArgs:
     """The arguments of an :class:`Integration`."""
 
     app_id: pulumi.Input[str]
-    """Id (or uid) of the application; changing it replaces the integration."""
+    """Id (or uid) of the application; moving to another application replaces the integration."""
     name: pulumi.Input[str]
     """Name of the integration."""
     feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
@@ -145,7 +145,7 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
         :param str resource_name: The name of the resource (unique among the stack's resources of this type).
         :param IntegrationArgs args: The arguments as one object, instead of the keyword arguments below.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[str] app_id: Id (or uid) of the application; changing it replaces the integration.
+        :param pulumi.Input[str] app_id: Id (or uid) of the application; moving to another application replaces the integration.
             Required.
         :param pulumi.Input[str] name: Name of the integration. Required.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] feature_flags: Feature flags the integration has access to

@@ -193,3 +193,23 @@ def test_get_of_an_integration_on_a_server_without_the_api_says_so(oss):
     app = ApplicationProvider().create({"name": "A"}).id
     with pytest.raises(SvixError, match="has no Integration API"):
         IntegrationProvider().read("integ_x", {"app_id": app})
+
+
+def test_an_endpoint_create_is_one_round_trip_when_its_application_was_seen(svix_settings, emulator):
+    """No extra round trip per resource on Svix Cloud: an endpoint of an application this provider
+    process has handled (the engine handles an application before its endpoints) is one POST; the
+    application's id and uid come from what the process saw, not from a lookup."""
+    from pulumi_svix.resources import _ownership
+
+    _ownership.reset()
+    app = ApplicationProvider().create({"name": "A", "uid": "acme"})
+    before = emulator.stats()["requests"]
+    created = EndpointProvider().create({"app_id": "acme", "url": "https://hooks.example.com/a"})
+    after = emulator.stats()["requests"]
+    sent = {route: n - before.get(route, 0) for route, n in after.items() if n != before.get(route, 0)}
+    assert sent == {"POST /api/v1/app/{app_id}/endpoint": 1}, sent
+    assert created.outs["app_id"] == app.id
+    # Known from the application's Diff alone (a run where the application is unchanged):
+    _ownership.reset()
+    ApplicationProvider().diff(app.id, app.outs, {"name": "A", "uid": "acme"})
+    assert _ownership.application("acme") == {"id": app.id, "uid": "acme"}
