@@ -11,7 +11,7 @@ import pulumi.dynamic
 from ..headers import is_sensitive
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, matches_declared, removed_on_failure, timestamps
+from ._engine import SvixProvider, api_body, from_api, matches_declared, normalize, removed_on_failure, timestamps
 
 REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
 SECRET_BYTES = 24  # what Svix generates (its API accepts 24 to 75)
@@ -96,7 +96,13 @@ class EndpointProvider(SvixProvider):
         hidden = {k.lower() for k in live.get("sensitive") or []}
         if set(declared) != set(shown) | hidden or any(declared[k] != v for k, v in shown.items()):
             return False
-        return not inputs.get("secret") or api.get(f"{base}/{existing['id']}/secret")["key"] == inputs["secret"]
+        return not inputs.get("secret") or self._same_secret(api.get(f"{base}/{existing['id']}/secret")["key"],
+                                                             inputs["secret"])
+
+    def _same_secret(self, live: str, declared: str) -> bool:
+        """A declared secret with or without its ``whsec_`` prefix is the one Svix reports with it."""
+        prop = self.schema.input("secret")
+        return normalize(prop, live) == normalize(prop, declared)
 
     def _adopt(self, api, base, id_, inputs):
         """Brings an existing endpoint to the declared state: fields, headers and secret."""
@@ -105,7 +111,7 @@ class EndpointProvider(SvixProvider):
                           inputs)
         api.put(f"{base}/{id_}/headers", {"headers": inputs.get("headers") or {}})
         secret = api.get(f"{base}/{id_}/secret")["key"]
-        if inputs.get("secret") and inputs["secret"] != secret:
+        if inputs.get("secret") and not self._same_secret(secret, inputs["secret"]):
             api.post(f"{base}/{id_}/secret/rotate", {"key": inputs["secret"]})
             secret = inputs["secret"]
         return self._outputs(body, inputs, secret)

@@ -23,7 +23,7 @@ import pytest
 
 import pulumi_svix as svix
 from pulumi_svix.resources._ownership import OWNER_KEY
-from tests.e2e.conftest import RUN_ID, filter_types
+from tests.e2e.conftest import RUN_ID, filter_types, target_params
 
 pytestmark = pytest.mark.engine
 
@@ -185,6 +185,7 @@ def test_every_mutable_property_updates_in_place(target, new_stack):
     stack.assert_no_plain_secrets({k: v for k, v in header_values.items() if v})
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_integration_properties_update_in_place(target, new_stack):
     target.require_integrations()
     api = target.api
@@ -257,6 +258,7 @@ def test_app_id_and_event_type_name_changes_replace(target, new_stack):
     assert api.event_type(spec["archived"])["archived"] is True
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_integration_app_id_change_replaces(target, new_stack):
     target.require_integrations()
     api = target.api
@@ -344,6 +346,7 @@ def test_secret_rotation_keeps_the_endpoint(target, new_stack):
     stack.assert_no_plain_secrets(seen)
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_key_rotation_keeps_the_integration(target, new_stack):
     target.require_integrations()
     api = target.api
@@ -441,6 +444,7 @@ def test_refresh_sees_out_of_band_changes_and_up_restores(target, new_stack):
     assert stack.resources() == []
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_refresh_sees_an_integration_deleted_out_of_band_and_up_recreates_it(target, new_stack):
     target.require_integrations()
     api = target.api
@@ -509,6 +513,7 @@ def test_no_change_runs_make_no_writes(target, new_stack):
     assert_no_change_runs_are_quiet(target, stack)
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_no_change_runs_with_an_integration_make_no_writes(target, new_stack):
     target.require_emulator("it counts the requests the server received")
     target.require_integrations()
@@ -558,6 +563,7 @@ def test_adopt_takes_over_existing_objects_without_duplicates(target, new_stack)
     assert api.app(uid) is None and api.event_type(name) is None
 
 
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
 def test_adopt_takes_over_an_existing_integration_without_duplicates(target, new_stack):
     target.require_integrations()
     api = target.api

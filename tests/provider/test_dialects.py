@@ -213,3 +213,15 @@ def test_an_endpoint_create_is_one_round_trip_when_its_application_was_seen(svix
     _ownership.reset()
     ApplicationProvider().diff(app.id, app.outs, {"name": "A", "uid": "acme"})
     assert _ownership.application("acme") == {"id": app.id, "uid": "acme"}
+
+
+def test_adopting_an_endpoint_whose_secret_is_declared_without_its_prefix_does_not_rotate(svix_settings, emulator):
+    app = ApplicationProvider().create({"name": "A"}).id
+    raw = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"
+    EndpointProvider().create({"app_id": app, "url": "https://hooks.example.com/a", "uid": "e",
+                               "secret": "whsec_" + raw})
+    before = emulator.stats()["requests"].get("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate", 0)
+    EndpointProvider().create({"app_id": app, "url": "https://hooks.example.com/b", "uid": "e",
+                               "secret": raw, "adopt": True})
+    after = emulator.stats()["requests"].get("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate", 0)
+    assert after == before
