@@ -135,6 +135,28 @@ def natural_key_kept(schema: ResourceSchema, olds: dict, news: dict) -> bool:
                == normalize(schema.input(k), olds.get(k)) for k in keys)
 
 
+def sets_in_order(schema: ResourceSchema, news: dict) -> dict:
+    """The declared inputs with every set (event types, channels, flags) sorted: the engine records
+    them so, and a preview of a changed set then lists what was added or removed, not a reordering."""
+    out = dict(news)
+    for prop in schema.inputs:
+        value = out.get(prop.python_name)
+        if prop.is_set and isinstance(value, list) and not is_unknown(value) \
+                and all(isinstance(v, str) for v in value):
+            out[prop.python_name] = sorted(set(value))
+    return out
+
+
+def in_declared_form(schema: ResourceSchema, outs: dict, declared: dict) -> dict:
+    """Outputs where Svix said the declared value in another form (a set in its own order, a default
+    filled in) keep the declared form: the next preview compares like with like."""
+    for prop in schema.inputs:
+        name = prop.python_name
+        if name in outs and normalize(prop, outs[name]) == normalize(prop, declared.get(name)):
+            outs[name] = declared.get(name)
+    return outs
+
+
 def is_lookup(props: dict) -> bool:
     """A read for ``X.get`` (only what ``get`` was given), not the refresh of a recorded object."""
     return not props.get("created_at")
@@ -240,7 +262,7 @@ class SvixProvider(ResourceProvider):
         from ..validation import check_inputs
 
         failures = [CheckFailure(p, reason) for p, reason in check_inputs(self.schema, news)]
-        return CheckResult(news, failures)
+        return CheckResult(sets_in_order(self.schema, news), failures)
 
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         changed = changed_properties(self.schema, olds, news)
@@ -285,7 +307,7 @@ class SvixProvider(ResourceProvider):
         if app is not None:  # the state records the application by id, and its uid beside it
             outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
         _ownership.claim(self.kind, id_, marker)
-        return CreateResult(id_, outs)
+        return CreateResult(id_, in_declared_form(self.schema, outs, {**inputs, "metadata": declared_metadata}))
 
     def _application(self, api: Any, app_id: str) -> dict:
         """The application an endpoint or integration is created in: as the application's own Diff
@@ -350,7 +372,7 @@ class SvixProvider(ResourceProvider):
             outs["app_id"] = olds.get("app_id", outs.get("app_id"))
             if _ownership.APP_UID in olds:
                 outs[_ownership.APP_UID] = olds[_ownership.APP_UID]
-        return UpdateResult(outs)
+        return UpdateResult(in_declared_form(self.schema, outs, {**news, "metadata": declared_metadata}))
 
     def delete(self, id_: str, props: dict) -> None:
         if _ownership.was_taken_over(self.kind, id_):

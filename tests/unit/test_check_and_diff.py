@@ -144,3 +144,15 @@ def test_header_values_svix_refuses_fail_at_preview_without_quoting_the_value():
     [failure] = result.failures
     assert failure.property == "headers" and "control character" in failure.reason
     assert "hunter2" not in failure.reason
+
+
+def test_sets_are_recorded_sorted_so_a_preview_shows_what_changed_not_a_reordering():
+    from pulumi_svix.resources._engine import UNKNOWN
+    from pulumi_svix.resources.endpoint import EndpointProvider
+
+    news = {"app_id": "app_1", "url": "https://hooks.example.com/a",
+            "event_types": ["invoice.paid", "invoice.failed", "invoice.paid"], "channels": ["b", UNKNOWN]}
+    checked = EndpointProvider().check({}, news).inputs
+    assert checked["event_types"] == ["invoice.failed", "invoice.paid"]
+    assert checked["channels"] == ["b", UNKNOWN]  # not known yet: left as declared
+    assert news["event_types"][0] == "invoice.paid"  # the caller's dict is not changed
