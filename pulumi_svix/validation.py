@@ -111,6 +111,21 @@ def _headers(value: dict) -> dict:
     return value
 
 
+def _base64_bytes(low: int, high: int):
+    def check(value: str) -> str:
+        import base64
+        import binascii
+
+        try:
+            size = len(base64.b64decode(value.rsplit("_", 1)[-1], validate=True))
+        except (binascii.Error, ValueError):
+            raise ValueError("is not valid base64 after its prefix") from None
+        if not low <= size <= high:
+            raise ValueError(f"decodes to {size} bytes; Svix accepts {low} to {high}")
+        return value
+    return check
+
+
 def _item_type(rules: dict) -> Any:
     constraints = {}
     if "itemPattern" in rules:
@@ -139,6 +154,8 @@ def property_type(prop: Property) -> Any:
         validators.append(AfterValidator(_max_json_bytes(prop, rules["maxJsonBytes"])))
     if rules.get("headerNames"):
         validators.append(AfterValidator(_headers))
+    if "base64Bytes" in rules:
+        validators.append(AfterValidator(_base64_bytes(*rules["base64Bytes"])))
 
     base: Any = {
         "string": StrictStr,

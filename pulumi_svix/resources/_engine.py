@@ -280,6 +280,8 @@ class SvixProvider(ResourceProvider):
                  ("delete", False): proto.PropertyDiff.DELETE, ("delete", True): proto.PropertyDiff.DELETE_REPLACE,
                  ("update", False): proto.PropertyDiff.UPDATE, ("update", True): proto.PropertyDiff.UPDATE_REPLACE}
         changed = property_changes(self.schema, olds, news)
+        if self._marker_moved(olds) and "metadata" not in {p.python_name for p, _ in changed}:
+            changed.append((self.schema.input("metadata"), "update"))  # the marker follows the rename
         # inputDiff=False: the comparison is with the recorded outputs (what Svix held), not old inputs.
         detailed = {p.python_name: proto.PropertyDiff(kind=kinds[(how, p.replace_on_changes)], inputDiff=False)
                     for p, how in changed}
@@ -294,6 +296,15 @@ class SvixProvider(ResourceProvider):
         """Whether the objects carry the ownership marker (in their metadata)."""
         return "metadata" in self.schema.input_names
 
+    def _marker_moved(self, olds: dict) -> bool:
+        """Whether the object carries the marker of another URN than this resource's: it was renamed
+        (with ``aliases``). The next update writes the new marker, so that a resource later declared
+        under the old name finds the object taken, not its own (and no run deletes what another
+        state entry records)."""
+        marker = _ownership.owner()
+        recorded = olds.get(_ownership.OWNER_OUT)
+        return bool(self._marked and marker and recorded and recorded != marker)
+
     def create(self, props: dict) -> CreateResult:
         inputs = declared_inputs(self.schema, props)
         declared_metadata = inputs.get("metadata")
@@ -306,6 +317,8 @@ class SvixProvider(ResourceProvider):
             outs["metadata"] = _ownership.without_marker(outs.get("metadata"), declared_metadata)
         if app is not None:  # the state records the application by id, and its uid beside it
             outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
+        if self._marked and marker:
+            outs[_ownership.OWNER_OUT] = marker
         _ownership.claim(self.kind, id_, marker)
         return CreateResult(id_, in_declared_form(self.schema, outs, {**inputs, "metadata": declared_metadata}))
 
@@ -363,6 +376,8 @@ class SvixProvider(ResourceProvider):
         changed = {p.python_name for p in changed_properties(self.schema, olds, news)}
         declared_metadata = news.get("metadata")
         marker = _ownership.owner()
+        if self._marker_moved(olds):
+            changed.add("metadata")
         if self._marked and marker and "metadata" in changed:  # written: with the marker
             news["metadata"] = _ownership.with_marker(declared_metadata, marker)
         outs = self._call("update", self._update, id_, olds, news, changed)
@@ -372,6 +387,10 @@ class SvixProvider(ResourceProvider):
             outs["app_id"] = olds.get("app_id", outs.get("app_id"))
             if _ownership.APP_UID in olds:
                 outs[_ownership.APP_UID] = olds[_ownership.APP_UID]
+        if self._marked and marker and "metadata" in changed:
+            outs[_ownership.OWNER_OUT] = marker
+        elif _ownership.OWNER_OUT in olds:
+            outs[_ownership.OWNER_OUT] = olds[_ownership.OWNER_OUT]
         return UpdateResult(in_declared_form(self.schema, outs, {**news, "metadata": declared_metadata}))
 
     def delete(self, id_: str, props: dict) -> None:

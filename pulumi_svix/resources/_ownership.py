@@ -31,6 +31,7 @@ import threading
 from typing import Any, Iterator, Optional
 
 OWNER_KEY = "pulumi-svix-owner"  # in the metadata of applications and endpoints
+OWNER_OUT = "__owner"  # in the outputs of applications and endpoints: the marker their object carries
 APP_UID = "__app_uid"  # in the outputs of endpoints and integrations: their application's uid ("" if none)
 
 _context = threading.local()  # the URN of the resource the current gRPC call is about

@@ -159,6 +159,8 @@ def with_ignored_as_recorded(news: dict, olds: dict, ignore_changes: list[str]) 
         top = parts[0] if parts else path.split(".", 1)[0].split("[", 1)[0]
         if top == PROVIDER_KEY or not isinstance(top, str):
             continue
+        if top == "secret" and news.get("secret") is None:
+            continue  # no declared secret (Svix's own, rotated by the trigger): nothing to hold back
         if not parts or len(parts) == 1 or not _reset_nested(news, olds, parts):
             if top in olds:
                 news[top] = olds[top]

@@ -321,3 +321,61 @@ def test_what_an_interrupted_deploy_created_is_still_taken_over(target, new_stac
     assert changes(up) == {"create": 3}, up.summary.resource_changes
     assert {name_: state_id(stack, name_) for name_ in ("et", "app", "ep")} == ids
     assert [e["id"] for e in api.endpoints(ids["app"])] == [ids["ep"]]
+
+
+def test_the_marker_follows_an_alias_rename_so_the_old_name_never_takes_the_object(target, new_stack):
+    """Renamed with ``aliases``, then a resource declared again under the old name in a run that fails
+    part-way: the old name must not take the object over (the next run would delete it as the renamed
+    entry's leftover). The rename moves the ownership marker; the old name then meets a taken uid."""
+    api = target.api
+    uid = target.unique("alias-app")
+    spec: dict[str, Any] = {"name": "shop", "alias": None, "broken": False}
+
+    def program() -> None:
+        opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=spec["alias"])]) if spec["alias"] else None
+        app = svix.Application(spec["name"], name="Shop", uid=uid, opts=opts)
+        svix.Endpoint("orders", app_id=app.id, uid="orders", url="https://hooks.example.com/orders")
+        if spec["broken"]:
+            svix.Endpoint("broken", app_id=app.id, url="https://hooks.example.com/x", event_types=["no.such.type"])
+
+    stack = new_stack(program)
+    stack.up_converged()
+    app_id = state_id(stack, "shop")
+
+    spec.update(name="shop-app", alias="shop")
+    stack.up_converged()  # an update that moves the marker (no Svix object is recreated)
+    assert state_id(stack, "shop-app") == app_id
+
+    spec.update(name="shop", alias=None, broken=True)
+    message = stack.up_fails()
+    assert "uid" in message and "409" in message, message
+    assert api.app(uid) is not None and api.app(uid)["id"] == app_id
+
+    spec.update(broken=False)
+    message = stack.up_fails()  # still refused: the object belongs to the renamed entry
+    assert "uid" in message and "409" in message, message
+    assert api.app(uid)["id"] == app_id and [e["uid"] for e in api.endpoints(app_id)] == ["orders"]
+
+    spec.update(name="shop-app", alias="shop")  # back to the program the state records
+    stack.up_converged()
+    assert api.app(uid)["id"] == app_id and [e["uid"] for e in api.endpoints(app_id)] == ["orders"]
+
+
+def test_the_rotate_trigger_rotates_while_the_secret_is_ignored(target, new_stack):
+    """``ignore_changes=["secret"]`` with no declared secret: the trigger still rotates."""
+    api = target.api
+    spec: dict[str, Any] = {"trigger": "1"}
+
+    def program() -> None:
+        app = svix.Application("app", name="Ignored secret", uid=target.unique("ign-secret"))
+        svix.Endpoint("ep", app_id=app.id, url="https://hooks.example.com/ign", rotate_secret_trigger=spec["trigger"],
+                      opts=pulumi.ResourceOptions(ignore_changes=["secret"]))
+
+    stack = new_stack(program)
+    stack.up_converged()
+    app_id, ep_id = state_id(stack, "app"), state_id(stack, "ep")
+    before = api.endpoint_secret(app_id, ep_id)
+    spec["trigger"] = "2"
+    assert changes(stack.up_converged()) == {"update": 1}
+    after = api.endpoint_secret(app_id, ep_id)
+    assert after != before and stack.outputs("ep")["secret"] == after

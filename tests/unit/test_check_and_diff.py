@@ -156,3 +156,20 @@ def test_sets_are_recorded_sorted_so_a_preview_shows_what_changed_not_a_reorderi
     assert checked["event_types"] == ["invoice.failed", "invoice.paid"]
     assert checked["channels"] == ["b", UNKNOWN]  # not known yet: left as declared
     assert news["event_types"][0] == "invoice.paid"  # the caller's dict is not changed
+
+
+@pytest.mark.parametrize("secret, reason", [
+    ("whsec_OSSSIGNSECRETOSSSIGNSECRET0123456789ab", "not valid base64"),
+    ("whsec_" + "QUJD" * 8, None),  # 24 bytes: fine
+    ("whsec_" + "QUJD" * 7 + "QQ==", "decodes to 22 bytes"),
+])
+def test_a_signing_secret_svix_refuses_fails_at_preview_without_quoting_it(secret, reason):
+    from pulumi_svix.resources.endpoint import EndpointProvider
+
+    failures = EndpointProvider().check({}, {"app_id": "app_1", "url": "https://hooks.example.com/a",
+                                             "secret": secret}).failures
+    if reason is None:
+        assert failures == []
+        return
+    [failure] = failures
+    assert failure.property == "secret" and reason in failure.reason and secret[6:] not in failure.reason
