@@ -419,21 +419,12 @@ class SvixProvider(ResourceProvider):
         if depends_on_dialect(self.schema, body):
             body = request_body(self.schema, body, api.dialect(), api.server_url)
         answer = api.request(method, path, json=body)
-        verify_stored(self.schema, api.server_url, declared, answer, checked)
-        return answer
-
-    def _post_new(self, api: Any, collection: str, body: dict, declared: dict) -> dict:
-        """``_send`` for a create: POSTs ``body`` to ``collection`` and returns Svix's answer. If the
-        answer shows that the server did not store what was declared, the object it made is deleted
-        again before the error is raised: the state will not hold it, so the next run would make a
-        second one next to it."""
-        if depends_on_dialect(self.schema, body):
-            body = request_body(self.schema, body, api.dialect(), api.server_url)
-        answer = api.request("POST", collection, json=body)
-        if not (isinstance(answer, dict) and answer.get("id")):
-            verify_stored(self.schema, api.server_url, declared, answer)  # raises: no object to name
-        with removed_on_failure(api, self.kind, collection, answer["id"]):
-            verify_stored(self.schema, api.server_url, declared, answer)
+        made = method == "POST" and isinstance(answer, dict) and answer.get("id")
+        # A create whose answer shows the server did not store what was declared: the object it made is
+        # deleted again before the error is raised (the state will not hold it; the next run would make
+        # a second one next to it).
+        with removed_on_failure(api, self.kind, path, answer["id"]) if made else contextlib.nullcontext():
+            verify_stored(self.schema, api.server_url, declared, answer, checked)
         return answer
 
     def _call(self, operation: str, method: Any, *args: Any) -> Any:

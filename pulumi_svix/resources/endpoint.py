@@ -69,7 +69,7 @@ class EndpointProvider(SvixProvider):
         if headers_later:
             del request["headers"]
         try:
-            body = self._post_new(api, base, request, inputs)
+            body = self._send(api, "POST", base, request, inputs)
         except SvixApiError as error:
             if not (error.status == 409 and inputs.get("uid")):
                 raise

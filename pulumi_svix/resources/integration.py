@@ -39,7 +39,7 @@ class IntegrationProvider(SvixProvider):
         if existing:
             body = self._send(api, "PUT", f"{base}/{existing['id']}", api_body(self.schema, inputs), inputs)
             return body["id"], self._outputs(body, inputs, self._rotate_key(api, base, body["id"]))
-        body = self._post_new(api, base, api_body(self.schema, inputs), inputs)
+        body = self._send(api, "POST", base, api_body(self.schema, inputs), inputs)
         # The key takes a second call (Svix returns none at create). If it fails, the integration is
         # removed again: the state will not hold it, and the next run would make a second one.
         with removed_on_failure(api, self.kind, base, body["id"]):
