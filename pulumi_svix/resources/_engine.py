@@ -23,6 +23,7 @@ from ..schema import Property, ResourceSchema, resource_schema
 from . import _ownership, _servicer
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+UNMARKED = "__unmarked"  # in what ``_create`` returns (never in state): the object was taken over unwritten
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,11 +314,12 @@ class SvixProvider(ResourceProvider):
             inputs["metadata"] = _ownership.with_marker(declared_metadata, marker)
         app = self._call("create", self._application, inputs["app_id"]) if "app_id" in inputs else None
         id_, outs = self._call("create", self._create, inputs)
+        unmarked = outs.pop(UNMARKED, False)  # taken over as it was: no write, so no marker
         if self._marked:
             outs["metadata"] = _ownership.without_marker(outs.get("metadata"), declared_metadata)
         if app is not None:  # the state records the application by id, and its uid beside it
             outs["app_id"], outs[_ownership.APP_UID] = app.get("id"), app.get("uid") or ""
-        if self._marked and marker:
+        if self._marked and marker and not unmarked:
             outs[_ownership.OWNER_OUT] = marker
         _ownership.claim(self.kind, id_, marker)
         return CreateResult(id_, in_declared_form(self.schema, outs, {**inputs, "metadata": declared_metadata}))
@@ -334,7 +336,7 @@ class SvixProvider(ResourceProvider):
         them: see ``_ownership``) and that no other resource of this run created or took over.
         ``matches`` is called only when needed (it may read the object's headers and secret)."""
         marker = _ownership.owner()
-        if inputs.get("adopt"):
+        if inputs.get("adopt") or inputs.get("import_id"):
             taken = True
         elif _ownership.claimed_by_another(self.kind, existing_id, marker):
             taken = False
@@ -542,6 +544,23 @@ def matches_declared(schema: ResourceSchema, body: dict, inputs: dict, skip: Any
     live = from_api(schema, body)
     return all(normalize(p, live.get(p.python_name)) == normalize(p, inputs.get(p.python_name))
                for p in answered(schema) if p.python_name not in skip)
+
+
+def adopted_unchanged(schema: ResourceSchema, existing: dict, inputs: dict, skip: Any = ()) -> bool:
+    """Whether taking over ``existing`` (``adopt=True``, ``import_id``, or an interrupted deploy's object)
+    needs no write: it holds the declared API properties already (``skip`` aside), and carries no
+    ownership marker or this resource's own. Such an adoption writes nothing, not even the marker: the
+    marker only serves the takeover rule of an interrupted create, which an adopted object never needs
+    (the state records it from this create on). An object marked by another resource or stack is
+    written, so that the marker moves to its new owner."""
+    live, declared = dict(existing), dict(inputs)
+    if "metadata" in schema.input_names:
+        held = live.get("metadata") if isinstance(live.get("metadata"), dict) else {}
+        if held.get(_ownership.OWNER_KEY) not in (None, _ownership.owner()):
+            return False
+        live["metadata"] = _ownership.without_marker(live.get("metadata"))
+        declared["metadata"] = _ownership.without_marker(inputs.get("metadata"))
+    return matches_declared(schema, live, declared, skip)
 
 
 def timestamps(body: dict) -> dict:

@@ -10,7 +10,8 @@ import pulumi.dynamic
 
 from ..schema import resource_schema
 from . import _base, _ownership
-from ._engine import SvixProvider, api_body, from_api, matches_declared, timestamps
+from ._engine import (UNMARKED, SvixProvider, adopted_unchanged, api_body, from_api, matches_declared,
+                      timestamps)
 
 APPS = "/api/v1/app"
 
@@ -28,6 +29,14 @@ class ApplicationProvider(SvixProvider):
     def _create(self, api, inputs):
         from ..client import SvixApiError
 
+        existing = None
+        if inputs.get("import_id"):  # take over this very application (HTTP 404 if there is none)
+            existing = api.get(f"{APPS}/{inputs['import_id']}")
+        elif inputs.get("adopt") and inputs.get("uid"):  # looked up first: adopting sends no failing POST
+            existing = api.get(f"{APPS}/{inputs['uid']}", missing_ok=True)
+        if existing is not None:
+            self._may_take_over(existing["id"], inputs, lambda: True)
+            return existing["id"], self._take_over(api, existing, inputs)
         try:
             body = self._send(api, "POST", APPS, api_body(self.schema, inputs), inputs)
         except SvixApiError as error:
@@ -37,9 +46,16 @@ class ApplicationProvider(SvixProvider):
             if not self._may_take_over(existing["id"], inputs,
                                        lambda: matches_declared(self.schema, existing, inputs)):
                 raise
-            body = self._send(api, "PATCH", f"{APPS}/{existing['id']}",
-                              api_body(self.schema, inputs, for_patch=True), inputs)
+            return existing["id"], self._take_over(api, existing, inputs)
         return body["id"], self._outputs(body, inputs)
+
+    def _take_over(self, api, existing: dict, inputs: dict) -> dict:
+        """An existing application brought to the declared state; one already in it is not written."""
+        if adopted_unchanged(self.schema, existing, inputs):
+            return {**self._outputs(existing, inputs), UNMARKED: True}
+        body = self._send(api, "PATCH", f"{APPS}/{existing['id']}",
+                          api_body(self.schema, inputs, for_patch=True), inputs)
+        return self._outputs(body, inputs)
 
     def _read(self, api, id_, state):
         body = api.get(f"{APPS}/{id_}", missing_ok=True)
@@ -96,6 +112,8 @@ class ApplicationArgs:
     """Free-form string key/values (at most 4096 bytes as JSON)."""
     adopt: Optional[pulumi.Input[bool]] = None
     """On create, take over an existing application with the same ``uid`` instead of failing."""
+    import_id: Optional[pulumi.Input[str]] = None
+    """On create, take over the existing application with this id (``app_…``) instead of creating one."""
 
 
 class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
@@ -118,6 +136,7 @@ class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
     throttle_rate: pulumi.Output[Optional[int]]
     metadata: pulumi.Output[Optional[Mapping[str, str]]]
     adopt: pulumi.Output[Optional[bool]]
+    import_id: pulumi.Output[Optional[str]]
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
 
@@ -127,7 +146,8 @@ class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
                  uid: Optional[pulumi.Input[str]] = None,
                  throttle_rate: Optional[pulumi.Input[int]] = None,
                  metadata: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
-                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+                 adopt: Optional[pulumi.Input[bool]] = None,
+                 import_id: Optional[pulumi.Input[str]] = None) -> None:
         """Declares a Svix application (one per customer that receives webhooks).
 
         :param str resource_name: The name of the resource (unique among the stack's resources of this type).
@@ -141,10 +161,13 @@ class Application(pulumi.dynamic.Resource, module="svix", name="Application"):
             bytes as JSON).
         :param pulumi.Input[bool] adopt: On create, take over an existing application with the same ``uid`` instead
             of failing.
+        :param pulumi.Input[str] import_id: On create, take over the existing application with this id (``app_…``)
+            instead of creating one (for applications without a ``uid``); nothing is written if it already holds
+            the declared settings.
         """
         schema = resource_schema("Application")
         props = _base.resource_props(schema, args, dict(
-            name=name, uid=uid, throttle_rate=throttle_rate, metadata=metadata, adopt=adopt))
+            name=name, uid=uid, throttle_rate=throttle_rate, metadata=metadata, adopt=adopt, import_id=import_id))
         super().__init__(ApplicationProvider(), resource_name, props,
                          _base.resource_options(schema, opts, props))
 

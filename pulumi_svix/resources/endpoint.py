@@ -11,7 +11,8 @@ import pulumi.dynamic
 from ..headers import is_sensitive
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, matches_declared, normalize, removed_on_failure, timestamps
+from ._engine import (UNMARKED, SvixProvider, adopted_unchanged, api_body, from_api, matches_declared, normalize,
+                      removed_on_failure, timestamps)
 
 REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
 SECRET_BYTES = 24  # what Svix generates (its API accepts 24 to 75)
@@ -59,6 +60,14 @@ class EndpointProvider(SvixProvider):
         from ..client import SvixApiError
 
         base = self._collection(inputs["app_id"])
+        existing = None
+        if inputs.get("import_id"):  # take over this very endpoint (HTTP 404 if there is none)
+            existing = api.get(f"{base}/{inputs['import_id']}")
+        elif inputs.get("adopt") and inputs.get("uid"):  # looked up first: adopting sends no failing POST
+            existing = api.get(f"{base}/{inputs['uid']}", missing_ok=True)
+        if existing is not None:
+            self._may_take_over(existing["id"], inputs, lambda: True)
+            return existing["id"], self._adopt(api, base, existing, inputs)
         request = api_body(self.schema, inputs)
         # The secret goes with the POST (generated here if none is declared, as Svix would), so the
         # create is one call: no GET …/secret after it that could fail and leave an endpoint behind
@@ -77,7 +86,7 @@ class EndpointProvider(SvixProvider):
             if not self._may_take_over(existing["id"], inputs,
                                        lambda: self._matches(api, base, existing, inputs)):
                 raise
-            return existing["id"], self._adopt(api, base, existing["id"], inputs)
+            return existing["id"], self._adopt(api, base, existing, inputs)
         if headers_later:
             # The state will not hold this endpoint if its headers are refused: leave none behind.
             with removed_on_failure(api, self.kind, base, body["id"]):
@@ -90,31 +99,43 @@ class EndpointProvider(SvixProvider):
         if one is declared."""
         if not matches_declared(self.schema, existing, inputs, skip=self.separate):
             return False
-        live = api.get(f"{base}/{existing['id']}/headers")
-        declared = {k.lower(): v for k, v in (inputs.get("headers") or {}).items()}
-        shown = {k.lower(): v for k, v in (live.get("headers") or {}).items()}
-        hidden = {k.lower() for k in live.get("sensitive") or []}
-        if set(declared) != set(shown) | hidden or any(declared[k] != v for k, v in shown.items()):
+        if not self._same_headers(api.get(f"{base}/{existing['id']}/headers"), inputs.get("headers")):
             return False
         return not inputs.get("secret") or self._same_secret(api.get(f"{base}/{existing['id']}/secret")["key"],
                                                              inputs["secret"])
+
+    @staticmethod
+    def _same_headers(live: dict, declared_headers) -> bool:
+        """Svix's headers (``{headers, sensitive}``) are the declared ones: the same names, and the same
+        values where Svix shows them (it never shows the values of sensitive headers)."""
+        declared = {k.lower(): v for k, v in (declared_headers or {}).items()}
+        shown = {k.lower(): v for k, v in (live.get("headers") or {}).items()}
+        hidden = {k.lower() for k in live.get("sensitive") or []}
+        return set(declared) == set(shown) | hidden and all(declared[k] == v for k, v in shown.items())
 
     def _same_secret(self, live: str, declared: str) -> bool:
         """A declared secret with or without its ``whsec_`` prefix is the one Svix reports with it."""
         prop = self.schema.input("secret")
         return normalize(prop, live) == normalize(prop, declared)
 
-    def _adopt(self, api, base, id_, inputs):
-        """Brings an existing endpoint to the declared state: fields, headers and secret."""
+    def _adopt(self, api, base, existing, inputs):
+        """Brings an existing endpoint to the declared state: fields, headers and secret. What already
+        holds the declared value is not written (an endpoint wholly as declared gets no write at all).
+        Sensitive header values are never shown by Svix: with the same header names and shown values,
+        the hidden values are taken to be the declared ones (as `refresh` does)."""
+        id_ = existing["id"]
         names = {p.python_name for p in self.schema.inputs if p.api} - self.separate
-        body = self._send(api, "PATCH", f"{base}/{id_}", api_body(self.schema, inputs, names, for_patch=True),
-                          inputs)
-        api.put(f"{base}/{id_}/headers", {"headers": inputs.get("headers") or {}})
+        unchanged = adopted_unchanged(self.schema, existing, inputs, skip=self.separate)
+        body = existing if unchanged else self._send(
+            api, "PATCH", f"{base}/{id_}", api_body(self.schema, inputs, names, for_patch=True), inputs)
+        if not self._same_headers(api.get(f"{base}/{id_}/headers"), inputs.get("headers")):
+            api.put(f"{base}/{id_}/headers", {"headers": inputs.get("headers") or {}})
         secret = api.get(f"{base}/{id_}/secret")["key"]
         if inputs.get("secret") and not self._same_secret(secret, inputs["secret"]):
             api.post(f"{base}/{id_}/secret/rotate", {"key": inputs["secret"]})
             secret = inputs["secret"]
-        return self._outputs(body, inputs, secret)
+        outs = self._outputs(body, inputs, secret)
+        return {**outs, UNMARKED: True} if unchanged else outs
 
     def _read(self, api, id_, state):
         base = self._collection(self._app_id(state))
@@ -179,6 +200,8 @@ class EndpointArgs:
     """Any change rotates the endpoint to a new Svix-generated secret, in place."""
     adopt: Optional[pulumi.Input[bool]] = None
     """On create, take over an existing endpoint with the same ``uid`` instead of failing."""
+    import_id: Optional[pulumi.Input[str]] = None
+    """On create, take over the existing endpoint with this id (``ep_…``) instead of creating one."""
 
 
 class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
@@ -216,6 +239,7 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
     secret: pulumi.Output[str]
     rotate_secret_trigger: pulumi.Output[Optional[str]]
     adopt: pulumi.Output[Optional[bool]]
+    import_id: pulumi.Output[Optional[str]]
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
 
@@ -233,7 +257,8 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
                  headers: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
                  secret: Optional[pulumi.Input[str]] = None,
                  rotate_secret_trigger: Optional[pulumi.Input[str]] = None,
-                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+                 adopt: Optional[pulumi.Input[bool]] = None,
+                 import_id: Optional[pulumi.Input[str]] = None) -> None:
         """Declares an endpoint of a Svix application: a URL that receives its messages.
 
         :param str resource_name: The name of the resource (unique among the stack's resources of this type).
@@ -261,12 +286,16 @@ class Endpoint(pulumi.dynamic.Resource, module="svix", name="Endpoint"):
             secret, in place.
         :param pulumi.Input[bool] adopt: On create, take over an existing endpoint with the same ``uid`` instead of
             failing.
+        :param pulumi.Input[str] import_id: On create, take over the existing endpoint with this id (``ep_…``) instead
+            of creating one (for endpoints without a ``uid``); nothing is written if it already holds the declared
+            settings.
         """
         schema = resource_schema("Endpoint")
         props = _base.resource_props(schema, args, dict(
             app_id=app_id, url=url, description=description, uid=uid, throttle_rate=throttle_rate,
             disabled=disabled, event_types=event_types, channels=channels, metadata=metadata,
-            headers=headers, secret=secret, rotate_secret_trigger=rotate_secret_trigger, adopt=adopt))
+            headers=headers, secret=secret, rotate_secret_trigger=rotate_secret_trigger, adopt=adopt,
+            import_id=import_id))
         super().__init__(EndpointProvider(), resource_name, props, _base.resource_options(schema, opts, props))
 
     @staticmethod

@@ -29,6 +29,15 @@ class EventTypeProvider(SvixProvider):
         from ..client import SvixApiError
 
         body = {"description": "", **api_body(self.schema, inputs)}  # Svix requires a description
+        if inputs.get("adopt"):  # looked up first: adopting sends no failing POST, and one as declared no write
+            existing = api.get(f"{EVENT_TYPES}/{inputs['name']}", missing_ok=True)
+            if existing is not None:
+                self._may_take_over(inputs["name"], inputs, lambda: True)
+                if matches_declared(self.schema, existing, inputs):
+                    return existing["name"], self._outputs(existing, inputs)
+                created = self._send(api, "PATCH", f"{EVENT_TYPES}/{inputs['name']}",
+                                     api_body(self.schema, inputs, for_patch=True), inputs)
+                return created["name"], self._outputs(created, inputs)
         try:
             # Svix un-archives an archived event type of the same name on POST.
             created = self._send(api, "POST", EVENT_TYPES, body, inputs)

@@ -10,7 +10,8 @@ import pulumi.dynamic
 
 from ..schema import resource_schema
 from . import _base
-from ._engine import SvixProvider, api_body, from_api, is_lookup, removed_on_failure, timestamps
+from ._engine import (SvixProvider, api_body, from_api, is_lookup, matches_declared, removed_on_failure,
+                      timestamps)
 
 
 # A stable import path: the state of every resource holds this class pickled by reference
@@ -33,6 +34,14 @@ class IntegrationProvider(SvixProvider):
 
     def _create(self, api, inputs):
         base = self._collection(inputs["app_id"])
+        if inputs.get("import_id"):
+            # This very integration (HTTP 404 if there is none), written only where it differs; its key is
+            # not rotated (Svix never returns an existing key): the key output stays unset.
+            found = api.get(f"{base}/{inputs['import_id']}")
+            self._may_take_over(found["id"], inputs, lambda: True)
+            body = found if matches_declared(self.schema, found, inputs) else self._send(
+                api, "PUT", f"{base}/{found['id']}", api_body(self.schema, inputs), inputs)
+            return body["id"], self._outputs(body, inputs, None)
         existing = None
         if inputs.get("adopt"):
             existing = next((i for i in api.list_all(base) if i["name"] == inputs["name"]), None)
@@ -105,6 +114,8 @@ class IntegrationArgs:
     """Any change rotates the integration key, in place."""
     adopt: Optional[pulumi.Input[bool]] = None
     """On create, take over an existing integration with the same name instead of adding one."""
+    import_id: Optional[pulumi.Input[str]] = None
+    """On create, take over the existing integration with this id (``integ_…``); its key is not rotated."""
 
 
 class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
@@ -130,6 +141,7 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
     key: pulumi.Output[str]
     rotate_key_trigger: pulumi.Output[Optional[str]]
     adopt: pulumi.Output[Optional[bool]]
+    import_id: pulumi.Output[Optional[str]]
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
 
@@ -139,7 +151,8 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
                  name: Optional[pulumi.Input[str]] = None,
                  feature_flags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  rotate_key_trigger: Optional[pulumi.Input[str]] = None,
-                 adopt: Optional[pulumi.Input[bool]] = None) -> None:
+                 adopt: Optional[pulumi.Input[bool]] = None,
+                 import_id: Optional[pulumi.Input[str]] = None) -> None:
         """Declares an integration of a Svix application, with its own API key.
 
         :param str resource_name: The name of the resource (unique among the stack's resources of this type).
@@ -153,11 +166,14 @@ class Integration(pulumi.dynamic.Resource, module="svix", name="Integration"):
         :param pulumi.Input[str] rotate_key_trigger: Any change rotates the integration key, in place.
         :param pulumi.Input[bool] adopt: On create, take over an existing integration with the same name instead of
             adding one.
+        :param pulumi.Input[str] import_id: On create, take over the existing integration with this id (``integ_…``)
+            instead of creating one; nothing is written if it already holds the declared settings, and its key is
+            not rotated.
         """
         schema = resource_schema("Integration")
         props = _base.resource_props(schema, args, dict(
             app_id=app_id, name=name, feature_flags=feature_flags,
-            rotate_key_trigger=rotate_key_trigger, adopt=adopt))
+            rotate_key_trigger=rotate_key_trigger, adopt=adopt, import_id=import_id))
         super().__init__(IntegrationProvider(), resource_name, props, _base.resource_options(schema, opts))
 
     @staticmethod
