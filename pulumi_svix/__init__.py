@@ -12,8 +12,9 @@ Configure with ``pulumi config set --secret svix:token <token>`` (and optionally
 """
 
 from ._version import __version__
+from .declarative import SvixConfig, SvixConfigError, load_config
 from .resources import (Application, ApplicationArgs, Endpoint, EndpointArgs, EventType, EventTypeArgs,
                         Integration, IntegrationArgs)
 
 __all__ = ["__version__", "Application", "ApplicationArgs", "Endpoint", "EndpointArgs", "EventType",
-           "EventTypeArgs", "Integration", "IntegrationArgs"]
+           "EventTypeArgs", "Integration", "IntegrationArgs", "SvixConfig", "SvixConfigError", "load_config"]

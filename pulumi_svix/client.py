@@ -235,13 +235,15 @@ class SvixClient:
     def delete(self, path: str, **kw: Any) -> Any:
         return self.request("DELETE", path, missing_ok=True, **kw)
 
-    def list_all(self, path: str, params: dict | None = None) -> list[dict]:
-        """Follows Svix's iterator pagination to the end."""
+    def list_all(self, path: str, params: dict | None = None, on_page: Any = None) -> list[dict]:
+        """Follows Svix's iterator pagination to the end (``on_page(items so far)`` after each page)."""
         items: list[dict] = []
         query = dict(params or {}, limit=250)
         while True:
             page = self.get(path, params=query)
             items.extend(page.get("data", []))
+            if on_page is not None:
+                on_page(items)
             if page.get("done", True) or not page.get("iterator"):
                 return items
             query["iterator"] = page["iterator"]

@@ -1,0 +1,294 @@
+"""``pulumi-svix``: the package's command line. ``pulumi-svix export`` turns a live Svix environment into a
+Pulumi program that adopts it with no change (``svix.yaml``, loaded by ``svix.load_config``).
+
+What is written (docs/guides/exporting.md): every event type (schemas, flags, group, archived, deprecated),
+every application with its endpoints (url, filters, channels, throttle rate, uid, metadata without
+pulumi-svix's ownership marker, description, disabled, header names and non-sensitive values) and its
+integrations (name, flags). Objects with a natural key are declared with ``adopt: true``; the others are
+keyed by their id, which makes the program take them over by id (``import_id``). Sensitive header values,
+which Svix never returns, become ``{config: …}`` references listed in the README; signing secrets and
+integration keys are not declared (adopting rotates nothing). Nothing secret is written: the token stays in
+the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import __version__
+
+DEFAULT_VIRTUALENV = "venv"
+REQUIREMENTS = """\
+# pulumi-svix is not published on PyPI. Until it is, pip finds it in ./wheels next to this file:
+#   make dist        (in a pulumi-svix checkout: dist/pulumi_svix-<version>-py3-none-any.whl)
+#   mkdir -p wheels && cp <checkout>/dist/pulumi_svix-*.whl wheels/
+# Or replace the `pulumi-svix` line below with the git URL of your copy of pulumi-svix, e.g.
+#   pulumi-svix @ git+https://<your git host>/<you>/pulumi-svix@<tag or commit>
+--find-links ./wheels
+pulumi>=3.272,<4
+pulumi-svix>={version}
+"""
+MAIN = '''import pulumi_svix as svix
+
+svix.load_config("svix.yaml")
+'''
+
+
+class Progress:
+    """Objects fetched, on a terminal (stderr); nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.counts: dict[str, int] = {}
+        self.pages = 0
+
+    def page(self, what: str, items: list) -> None:
+        self.pages += 1
+        self._show(f"{what}: {len(items)}")
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+        self._show()
+
+    def _show(self, listing: str = "") -> None:
+        if self.enabled:
+            text = ", ".join(f"{n} {what}" for what, n in self.counts.items()) or "nothing yet"
+            now = f"; listing {listing}" if listing else ""
+            sys.stderr.write(f"\rfetched {text} ({self.pages} pages{now})\x1b[K")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _declared(kind: str, body: dict, drop: set[str] = frozenset()) -> dict:
+    """The object's API properties as the file declares them: snake_case, defaults and empties left out."""
+    from .resources._engine import from_api, normalize
+    from .schema import resource_schema
+
+    schema = resource_schema(kind)
+    out = {}
+    for name, value in from_api(schema, body).items():
+        prop = schema.input(name)
+        if name in drop or normalize(prop, value) == normalize(prop, None):
+            continue
+        out[name] = value
+    return out
+
+
+def _config_key(used: set[str], *parts: str) -> str:
+    base = "-".join(re.sub(r"[^A-Za-z0-9]+", "-", p).strip("-").lower() for p in parts if p)
+    key, n = base, 2
+    while key in used:
+        key, n = f"{base}-{n}", n + 1
+    used.add(key)
+    return key
+
+
+def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: Progress) -> tuple[dict, list]:
+    """``(document, config keys)``: the svix.yaml document of what ``api``'s Svix holds, and for each
+    sensitive header ``(config key, application key, endpoint key, header name)``."""
+    from .client import SvixApiError
+    from .resources._ownership import OWNER_KEY
+
+    doc: dict[str, Any] = {}
+    secrets: list[tuple[str, str, str, str]] = []
+    declared_types: set[str] = set()
+    if only in (None, "event-types"):
+        types = api.list_all("/api/v1/event-type", {"include_archived": "true", "with_content": "true"},
+                             on_page=lambda items: progress.page("event types", items))
+        progress.add("event types", len(types))
+        doc["eventTypes"] = {t["name"]: {**_declared("EventType", t, {"name"}), "adopt": True} for t in types}
+        declared_types = set(doc["eventTypes"])
+    if only == "event-types":
+        return doc, secrets
+
+    apps = api.list_all("/api/v1/app", on_page=lambda items: progress.page("applications", items))
+    if apps_wanted:
+        missing = set(apps_wanted) - {a.get("uid") for a in apps} - {a["id"] for a in apps}
+        if missing:
+            raise LookupError(f"no application with uid or id {', '.join(sorted(missing))}")
+        apps = [a for a in apps if a.get("uid") in apps_wanted or a["id"] in apps_wanted]
+    has_integrations = True
+    used_keys: set[str] = set()
+    referenced: set[str] = set()
+    applications: dict[str, Any] = {}
+    for app in apps:
+        progress.add("applications")
+        app_key = app.get("uid") or app["id"]
+        entry = _declared("Application", app, {"uid"})
+        metadata = {k: v for k, v in (entry.pop("metadata", None) or {}).items() if k != OWNER_KEY}
+        if metadata:
+            entry["metadata"] = metadata
+        if app.get("uid"):
+            entry["adopt"] = True
+        endpoints: dict[str, Any] = {}
+        for ep in api.list_all(f"/api/v1/app/{app['id']}/endpoint",
+                               on_page=lambda items: progress.page("endpoints", items)):
+            progress.add("endpoints")
+            ep_key = ep.get("uid") or ep["id"]
+            ep_entry = _declared("Endpoint", ep, {"uid"})
+            metadata = {k: v for k, v in (ep_entry.pop("metadata", None) or {}).items() if k != OWNER_KEY}
+            if metadata:
+                ep_entry["metadata"] = metadata
+            referenced.update(ep_entry.get("event_types") or [])
+            live = api.get(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}/headers") or {}
+            headers: dict[str, Any] = dict(live.get("headers") or {})
+            for name in live.get("sensitive") or []:
+                key = _config_key(used_keys, app_key, ep_key, name)
+                headers[name] = {"config": key}
+                secrets.append((key, app_key, ep_key, name))
+            if headers:
+                ep_entry["headers"] = dict(sorted(headers.items()))
+            if ep.get("uid"):
+                ep_entry["adopt"] = True
+            endpoints[ep_key] = ep_entry
+        if endpoints:
+            entry["endpoints"] = endpoints
+        if has_integrations:
+            try:
+                integrations = api.list_all(f"/api/v1/app/{app['id']}/integration",
+                                            on_page=lambda items: progress.page("integrations", items))
+            except SvixApiError as error:
+                if not error.no_route:
+                    raise
+                has_integrations, integrations = False, []  # the self-hosted svix-server has no Integration API
+            if integrations:
+                progress.add("integrations", len(integrations))
+                entry["integrations"] = {i["id"]: _declared("Integration", i) for i in integrations}
+        applications[app_key] = entry
+    external = sorted(referenced - declared_types)
+    if external:
+        doc = {"externalEventTypes": external, **doc}
+    doc["applications"] = applications
+    return doc, secrets
+
+
+def _readme(out: Path, settings: Any, secrets: list, venv: str, stats: dict) -> str:
+    install = (f"python -m venv {venv} && {venv}/bin/pip install -r requirements.txt"
+               if venv == DEFAULT_VIRTUALENV else f"{venv}/bin/pip install -r requirements.txt   # the virtualenv of Pulumi.yaml")
+    lines = [
+        "# Svix environment, exported by `pulumi-svix export`",
+        "",
+        f"Exported from {settings.server_url}: {stats['eventTypes']} event types, {stats['applications']} "
+        f"applications, {stats['endpoints']} endpoints, {stats['integrations']} integrations, declared in "
+        "[svix.yaml](svix.yaml) and loaded by [__main__.py](__main__.py) (`svix.load_config`).",
+        "",
+        "The first `pulumi up` adopts every object: those with a uid or a name are declared with `adopt: true`,",
+        "the others are keyed by their id (`app_…`, `ep_…`, `integ_…`), which takes that very object over.",
+        "An object that holds exactly what svix.yaml declares is not written at all: the first `up` creates",
+        "nothing, deletes nothing and changes nothing on Svix. Signing secrets and integration keys are not",
+        "declared, so nothing is rotated (integration `key` outputs stay unset until you set `rotate_key_trigger`).",
+        "",
+        "## Next commands",
+        "",
+        "```bash",
+        f"cd {out}",
+        install,
+        "pulumi stack init <stack-name>",
+        f"pulumi config set svix:serverUrl {settings.server_url}",
+        'pulumi config set --secret svix:token "$SVIX_AUTH_TOKEN"',
+    ]
+    lines += [f"pulumi config set --secret {key} '<the value of {name} of endpoint {ep} of application {app}>'"
+              for key, app, ep, name in secrets]
+    lines += [
+        "pulumi preview          # every resource is a create: an adoption, nothing is written on Svix",
+        "pulumi up",
+        "pulumi preview --expect-no-changes",
+        "```",
+        "",
+        "## Config keys to set",
+        "",
+        "| Key | Secret | What |",
+        "|---|---|---|",
+        "| `svix:token` | yes | your Svix API token |",
+        f"| `svix:serverUrl` | no | `{settings.server_url}` |",
+    ]
+    lines += [f"| `{key}` | yes | header `{name}` of endpoint `{ep}` of application `{app}`: Svix never returns "
+              f"its value, set the one the endpoint has now |" for key, app, ep, name in secrets]
+    lines += [
+        "",
+        "Sensitive header values are not compared on adoption (Svix never shows them): the value you set is",
+        "taken to be the one Svix holds. Change it in the config to have `pulumi up` write it.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .client import SvixClient, SvixError
+    from .config import Settings, server_url_for_token
+
+    token = os.environ.get("SVIX_AUTH_TOKEN") or os.environ.get("SVIX_TOKEN")
+    if not token:
+        print("pulumi-svix export: no Svix API token: set SVIX_AUTH_TOKEN", file=sys.stderr)
+        return 2
+    url = args.server_url or os.environ.get("SVIX_SERVER_URL") or server_url_for_token(token)
+    settings = Settings(server_url=url.rstrip("/"), token=token)
+    out = Path(args.out)
+    if (out / "svix.yaml").exists() and not args.force:
+        print(f"pulumi-svix export: {out / 'svix.yaml'} exists; pass --force to overwrite it", file=sys.stderr)
+        return 2
+    progress = Progress(sys.stderr.isatty())
+    started = time.monotonic()
+    try:
+        doc, secrets = export(SvixClient(settings), args.only, args.app, progress)
+    except (SvixError, LookupError) as error:
+        progress.done()
+        print(f"pulumi-svix export: {error}", file=sys.stderr)
+        return 1
+    progress.done()
+    apps = doc.get("applications") or {}
+    stats = {"eventTypes": len(doc.get("eventTypes") or {}), "applications": len(apps),
+             "endpoints": sum(len(a.get("endpoints") or {}) for a in apps.values()),
+             "integrations": sum(len(a.get("integrations") or {}) for a in apps.values())}
+    out.mkdir(parents=True, exist_ok=True)
+    header = (f"# Exported by pulumi-svix {__version__} from {settings.server_url}. Reference: "
+              "docs/reference/svix-yaml.md of pulumi-svix.\n")
+    (out / "svix.yaml").write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=1000),
+                                   encoding="utf-8")
+    (out / "__main__.py").write_text(MAIN, encoding="utf-8")
+    project = {"name": args.project_name or "svix", "description": f"Svix environment at {settings.server_url}",
+               "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": args.virtualenv}}}
+    (out / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    (out / "requirements.txt").write_text(REQUIREMENTS.format(version=__version__), encoding="utf-8")
+    (out / "README.md").write_text(_readme(out, settings, secrets, args.virtualenv, stats), encoding="utf-8")
+    if progress.enabled:
+        print(f"wrote {out}/svix.yaml ({stats['eventTypes']} event types, {stats['applications']} applications, "
+              f"{stats['endpoints']} endpoints, {stats['integrations']} integrations) in "
+              f"{time.monotonic() - started:.1f} s; next: {out}/README.md", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulumi-svix", description="pulumi-svix command line.")
+    parser.add_argument("--version", action="version", version=f"pulumi-svix {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    exp = commands.add_parser(
+        "export", help="write a Pulumi program (svix.yaml) that adopts a live Svix environment with no change",
+        description="Reads the Svix environment of SVIX_AUTH_TOKEN and writes svix.yaml, __main__.py, "
+                    "Pulumi.yaml, requirements.txt and README.md (the next commands) into DIR.")
+    exp.add_argument("--out", required=True, metavar="DIR", help="directory to write (created if missing)")
+    exp.add_argument("--server-url", help="Svix API URL (default: SVIX_SERVER_URL, else the token's region)")
+    exp.add_argument("--only", choices=["event-types", "applications"], help="export only these")
+    exp.add_argument("--app", action="append", metavar="UID",
+                     help="export only this application (uid or id); repeatable")
+    exp.add_argument("--virtualenv", default=DEFAULT_VIRTUALENV, metavar="PATH",
+                     help=f"the virtualenv option of Pulumi.yaml (default: {DEFAULT_VIRTUALENV})")
+    exp.add_argument("--project-name", help="the Pulumi project name (default: svix)")
+    exp.add_argument("--force", action="store_true", help="overwrite an existing svix.yaml in DIR")
+    args = parser.parse_args(argv)
+    return run_export(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
