@@ -87,7 +87,7 @@ def _read(path: str) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
 
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
