@@ -209,9 +209,90 @@ def render(kind: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+YAML_PAGE = "svix-yaml.md"
+YAML_SECTIONS = [  # (kind, where its entries are in svix.yaml, what an entry's key is)
+    ("EventType", "`eventTypes.<name>`", "the event type's `name`"),
+    ("Application", "`applications.<key>`",
+     "the application's `uid`; a key starting with `app_` is the id of an existing application without uid, "
+     "which is taken over by id (`import_id`)"),
+    ("Endpoint", "`applications.<key>.endpoints.<key>`",
+     "the endpoint's `uid`; a key starting with `ep_` is the id of an existing endpoint without uid, taken "
+     "over by id (`import_id`). `app_id` is the application it is nested in"),
+    ("Integration", "`applications.<key>.integrations.<key>`",
+     "a label (the resource name); a key starting with `integ_` is the id of an existing integration, taken "
+     "over by id (`import_id`). `app_id` is the application it is nested in"),
+]
+
+
+def yaml_keys_table(kind: str) -> list[str]:
+    """The keys an entry of this kind may have: the resource's inputs, minus those its key or nesting gives."""
+    from pulumi_svix.declarative import BY_KEY, SECRET_ONLY_BY_REFERENCE
+
+    spec = raw_schema()["resources"][f"svix:index:{kind}"]["inputProperties"]
+    lines = ["| Key | Type | Required | Validation | Description |", "|---|---|---|---|---|"]
+    for prop in resource_schema(kind).inputs:
+        if prop.python_name in BY_KEY[kind]:
+            continue
+        kind_text = python_type(spec[prop.name])
+        if prop.python_name in SECRET_ONLY_BY_REFERENCE:
+            kind_text += " (only as `{config: key}` or `{env: NAME}`)"
+        elif prop.type == "string" or spec[prop.name].get("additionalProperties", {}).get("type") == "string":
+            kind_text += " (values may be `{config: key}` / `{env: NAME}`)"
+        lines.append("| " + " | ".join([
+            code(prop.python_name), cell(kind_text), "yes" if prop.required else "no",
+            cell("; ".join(validation_rules(prop))), cell(python_names(kind, prop.description)),
+        ]) + " |")
+    return lines
+
+
+def render_yaml_reference() -> str:
+    from pulumi_svix.declarative import EXTERNAL
+
+    out = [GENERATED_MARK, "", "# `svix.yaml`", "",
+           "A whole Svix configuration in one file, declared by `svix.load_config(\"svix.yaml\")` in a Pulumi "
+           "program and written by `pulumi-svix export` ([guide](../guides/exporting.md)). The keys of each "
+           "entry are the Python resource's properties (snake_case), with the same types and the same checks "
+           "as `pulumi preview` runs; the reference pages of the resources say more about each.", "",
+           "```yaml",
+           f"{EXTERNAL}: [user.created]     # event types endpoints may filter on that exist on Svix already",
+           "eventTypes:",
+           "  invoice.paid:",
+           "    description: An invoice was paid.",
+           "    adopt: true",
+           "applications:",
+           "  acme:                            # uid (or app_… : an existing application without uid)",
+           "    name: Acme",
+           "    endpoints:",
+           "      billing:                     # uid (or ep_… : an existing endpoint without uid)",
+           "        url: https://hooks.acme.example/svix",
+           "        event_types: [invoice.paid, user.created]",
+           "        headers: {Authorization: {config: acmeBillingAuthorization}}",
+           "    integrations:",
+           "      zapier: {name: Zapier}       # a label (or integ_… : an existing integration)",
+           "```", "",
+           "Top-level keys: `eventTypes`, `applications`, "
+           f"`{EXTERNAL}` (a list of names). Secrets are never written in the file: a string value "
+           "`{config: key}` takes the stack config secret `key` (`namespace:key` for another namespace), "
+           "`{env: NAME}` the environment variable `NAME`; a missing one fails the preview naming it. An "
+           "endpoint's `event_types` must name event types of the file or of `externalEventTypes`. Every "
+           "problem fails the preview before anything is declared, naming the file, the line and the path "
+           "(`applications[acme].endpoints[billing].url`).", "",
+           "`load_config` returns the resources by the file's keys: `config.event_types[\"invoice.paid\"]`, "
+           "`config.applications[\"acme\"]` (the `Application`'s outputs, plus `.endpoints` and "
+           "`.integrations`), `config.applications[\"acme\"].endpoints[\"billing\"].secret`. Resource names: "
+           "the event type's name, the application's key, `<application key>/<endpoint key>`, "
+           "`<application key>/<integration key>`.", ""]
+    for kind, where, key in YAML_SECTIONS:
+        out += [f"## {kind}: {where}", "", f"The entry's key is {key}. Reference: [{kind}]({PAGES[kind]}).", ""]
+        out += yaml_keys_table(kind) + [""]
+    return "\n".join(out)
+
+
 def render_all() -> dict[Path, str]:
     """Every reference page, by path: what `make docs` writes and the freshness test compares."""
-    return {REFERENCE_DIR / page: render(kind) for kind, page in PAGES.items()}
+    pages = {REFERENCE_DIR / page: render(kind) for kind, page in PAGES.items()}
+    pages[REFERENCE_DIR / YAML_PAGE] = render_yaml_reference()
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
