@@ -34,7 +34,8 @@ def build_environment(target) -> dict:
     api.call("POST", "/api/v1/event-type", {
         "name": names[0], "description": "Paid", "schemas": {"1": {"type": "object", "properties": {
             "id": {"type": "string", "maxLength": 5}}, "required": ["id"]}},
-        flag: "beta" if target.flavor == "oss" else ["beta"]})
+        flag: "beta" if target.flavor == "oss" else ["beta"],
+        **({} if target.flavor == "oss" else {"groupName": "billing"})})  # svix-server has no groups
     api.call("POST", "/api/v1/event-type", {"name": names[1], "description": "Failed", "deprecated": True})
     api.call("POST", "/api/v1/event-type", {"name": names[2], "description": "Old"})
     api.call("DELETE", f"/api/v1/event-type/{names[2]}")  # archived
@@ -120,6 +121,8 @@ def test_export_then_up_changes_nothing_and_one_edit_previews_one_change(target,
     archived = doc["eventTypes"][made["types"][2]]
     assert archived["archived"] is True and archived["adopt"] is True
     assert doc["eventTypes"][made["types"][0]]["feature_flags"] == ["beta"]
+    assert doc["eventTypes"][made["types"][0]].get("group_name") == (None if target.flavor == "oss" else "billing")
+    assert doc["eventTypes"][made["types"][0]]["schemas"]["1"]["properties"]["id"]["maxLength"] == 5
     assert bool(acme.get("integrations")) == target.has_integrations
 
     readme = (out / "README.md").read_text()
@@ -178,3 +181,34 @@ def test_export_with_a_bad_token_says_so_in_one_line(target, tmp_path):
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1 and "rejected the API token" in done.stderr, done.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_export_round_trip_at_a_thousand_objects(emulator, stack_factory, tmp_path):
+    """1,010 objects (10 event types, 20 applications, 980 endpoints, half without uid): the adopting up
+    writes nothing and converges. bench/export_round_trip.py times the same (bench/results/export.md)."""
+    from bench.export_round_trip import populate
+
+    from tests.e2e.conftest import SvixApi
+
+    assert populate(emulator.url, emulator.token, 10, 20, 49) == 1010
+    out = tmp_path / "exported"
+    env = {**os.environ, "SVIX_AUTH_TOKEN": emulator.token}
+    done = subprocess.run([*CLI, "export", "--out", str(out), "--server-url", emulator.url,
+                           "--virtualenv", str(REPO / ".venv")], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    with SvixApi(emulator.url, emulator.token) as api:
+        count = lambda: sum(n for route, n in api.get_json("/_emulator/stats")["requests"].items()  # noqa: E731
+                            if route.startswith(WRITES))
+        before = count()
+        stack = Lifecycle(stack_factory(out, config={"svix:serverUrl": emulator.url,
+                                                     "svix:token": auto.ConfigValue(emulator.token, secret=True)}))
+        result = stack.up()
+        assert result.summary.resource_changes.get("create") == 1011
+        assert count() == before, "the adopting up wrote to Svix"
+    stack.assert_no_changes()
+    # The objects are the emulator's, which the test stops: forget them rather than destroy 1,011 resources.
+    deployment = stack.stack.export_stack()
+    deployment.deployment["resources"] = []
+    stack.stack.import_stack(deployment)
