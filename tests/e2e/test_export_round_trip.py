@@ -160,7 +160,8 @@ def test_export_then_up_changes_nothing_and_one_edit_previews_one_change(target,
         preview.stdout
 
 
-def test_export_only_and_app_filters(target, tmp_path):
+def test_export_only_and_app_filters(target, stack_factory, tmp_path):
+    target.require_emulator("counts the server's write requests")
     made = build_environment(target)
     done = run_export(target, tmp_path / "types", "--only", "event-types")
     assert done.returncode == 0, done.stderr
@@ -172,6 +173,46 @@ def test_export_only_and_app_filters(target, tmp_path):
     doc = yaml.safe_load((tmp_path / "apps" / "svix.yaml").read_text())
     assert list(doc["applications"]) == [made["uid"]]
     assert sorted(doc["externalEventTypes"]) == sorted(made["types"][:2])  # filters name existing event types
+
+    # That program adopts its application, which filters on event types it does not declare, writing nothing.
+    key = doc["applications"][made["uid"]]["endpoints"]["billing"]["headers"]["Authorization"]["config"]
+    before, writes_before = snapshot(target), writes(target)
+    stack = Lifecycle(stack_factory(tmp_path / "apps", config={**target.config(),
+                                                               key: auto.ConfigValue(AUTH, secret=True)}))
+    stack.up()
+    assert writes(target) == writes_before and snapshot(target) == before
+    stack.assert_no_changes()
+
+
+def test_progress_on_a_terminal(target, tmp_path):
+    """On a terminal: what was fetched, and of how many pages; then where the files are."""
+    import pty
+
+    build_environment(target)
+    primary, secondary = pty.openpty()
+    try:
+        env = {**os.environ, "SVIX_AUTH_TOKEN": target.token}
+        done = subprocess.run([*CLI, "export", "--out", str(tmp_path / "tty"), "--server-url", target.url],
+                              env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=300, cwd=REPO)
+        os.close(secondary)
+        secondary = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal's other side is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if secondary is not None:
+            os.close(secondary)
+        os.close(primary)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "fetched" in text and "endpoints" in text and "pages" in text, text
+    assert f"wrote {tmp_path / 'tty'}/svix.yaml" in text, text
 
 
 def test_export_with_a_bad_token_says_so_in_one_line(target, tmp_path):
