@@ -144,6 +144,7 @@ def test_export_then_up_changes_nothing_and_one_edit_previews_one_change(target,
     assert writes(target) == writes_before, "the adopting up wrote to Svix"
     assert snapshot(target) == before
     stack.assert_no_changes()
+    stack.stack.preview(expect_no_changes=True, on_output=stack.output.append, color="never")  # the CLI's flag
     stack.assert_no_plain_secrets({"Authorization": AUTH, "X-Api-Key": API_KEY})
 
     # One edit of svix.yaml: exactly that change.
@@ -182,6 +183,22 @@ def test_export_only_and_app_filters(target, stack_factory, tmp_path):
     stack.up()
     assert writes(target) == writes_before and snapshot(target) == before
     stack.assert_no_changes()
+
+
+def test_export_follows_every_page(emulator, tmp_path):
+    """Svix lists at most 250 objects a page: 260 event types and 260 applications are all exported."""
+    from tests.e2e.conftest import SvixApi
+
+    with SvixApi(emulator.url, emulator.token) as api:
+        for n in range(260):
+            api.call("POST", "/api/v1/event-type", {"name": f"paged.{n}", "description": "p"})
+            api.call("POST", "/api/v1/app", {"name": f"App {n}", "uid": f"paged-{n}"})
+    env = {**os.environ, "SVIX_AUTH_TOKEN": emulator.token}
+    done = subprocess.run([*CLI, "export", "--out", str(tmp_path / "paged"), "--server-url", emulator.url],
+                          env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    doc = yaml.safe_load((tmp_path / "paged" / "svix.yaml").read_text())
+    assert len(doc["eventTypes"]) == 260 and len(doc["applications"]) == 260
 
 
 def test_progress_on_a_terminal(target, tmp_path):
