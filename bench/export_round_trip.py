@@ -57,6 +57,28 @@ def populate(url: str, token: str, event_types: int, apps: int, endpoints: int) 
     return event_types + apps + apps * endpoints
 
 
+def direct_program(exported: Path, folder: Path) -> None:
+    """The exported program with the same resources written out in Python (no svix.yaml): the baseline a
+    load_config preview is compared with."""
+    from pulumi_svix.declarative import check
+
+    checked = check(str(exported / "svix.yaml"), lambda ref: None)
+    lines = ["import pulumi_svix as svix", "", "types = {}"]
+    for name, args in checked["eventTypes"].items():
+        lines.append(f"types[{name!r}] = svix.EventType({name!r}, name={name!r}, **{args!r})")
+    for key, (args, endpoints, integrations) in checked["applications"].items():
+        lines.append(f"app = svix.Application({key!r}, **{args!r})")
+        for ep_key, ep in endpoints.items():
+            types = ep.pop("event_types", None)
+            ref = f", event_types=[types[n].name for n in {types!r}]" if types else ""
+            lines.append(f"svix.Endpoint({key + '/' + ep_key!r}, app_id=app.id{ref}, **{ep!r})")
+        for in_key, integ in integrations.items():
+            lines.append(f"svix.Integration({key + '/' + in_key!r}, app_id=app.id, **{integ!r})")
+    folder.mkdir()
+    (folder / "__main__.py").write_text("\n".join(lines) + "\n")
+    (folder / "Pulumi.yaml").write_text((exported / "Pulumi.yaml").read_text())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--event-types", type=int, default=10)
@@ -92,10 +114,28 @@ def main() -> int:
         up_seconds = pulumi("up", "--yes", "--skip-preview")
         writes_after = {k: v for k, v in stats().items() if k.startswith(WRITES)}
         preview_seconds = pulumi("preview", "--expect-no-changes")
+
+        # The cost of svix.yaml itself: a first preview (every resource a create, no API call) of the
+        # exported program, and of the same resources written in Python, each on a stack of its own.
+        direct = Path(tmp) / "direct"
+        direct_program(out, direct)
+        first_previews = {}
+        for label, folder in (("load_config", out), ("python", direct)):
+            env_for = {**pulumi_env, **engine_env(Path(tmp) / f"state-{label}"),
+                       "PULUMI_CONFIG_PASSPHRASE": "bench"}
+            run = lambda *argv: subprocess.run(["pulumi", *argv], cwd=folder, env=env_for,  # noqa: E731
+                                               check=True, stdout=subprocess.DEVNULL)
+            run("stack", "init", f"first-{label}")
+            run("config", "set", "svix:serverUrl", emulator.url)
+            began = time.monotonic()
+            run("preview")
+            first_previews[label] = round(time.monotonic() - began, 1)
     result = {"objects": objects, "event_types": args.event_types, "applications": args.apps,
               "endpoints": args.apps * args.endpoints, "export_seconds": round(export_seconds, 1),
               "first_up_seconds": round(up_seconds, 1), "no_change_preview_seconds": round(preview_seconds, 1),
               "writes_during_up": sum(writes_after.values()) - sum(writes_before.values()),
+              "first_preview_seconds_load_config": first_previews["load_config"],
+              "first_preview_seconds_same_resources_in_python": first_previews["python"],
               "cpu_count": os.cpu_count(), "python": platform.python_version()}
     print(json.dumps(result, indent=2))
     if not args.no_write:
@@ -109,7 +149,12 @@ def main() -> int:
             "| `pulumi-svix export` | first `pulumi up` (adopts all) | `preview --expect-no-changes` | "
             "writes to Svix during the up |\n|---|---|---|---|\n"
             f"| {result['export_seconds']} s | {result['first_up_seconds']} s | "
-            f"{result['no_change_preview_seconds']} s | {result['writes_during_up']} |\n")
+            f"{result['no_change_preview_seconds']} s | {result['writes_during_up']} |\n\n"
+            "The cost of the file itself: a first `pulumi preview` (no state: every resource a create, no API "
+            "call) of the exported program, and of a program declaring the same resources in Python "
+            "(`direct_program`):\n\n| `svix.load_config(\"svix.yaml\")` | the same resources in Python |\n"
+            f"|---|---|\n| {result['first_preview_seconds_load_config']} s | "
+            f"{result['first_preview_seconds_same_resources_in_python']} s |\n")
     return 0 if result["writes_during_up"] == 0 else 1
 
 
