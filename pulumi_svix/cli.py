@@ -94,9 +94,12 @@ def _config_key(used: set[str], *parts: str) -> str:
     return key
 
 
-def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: Progress) -> tuple[dict, list]:
+def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: Progress,
+           marked: list[str] | None = None) -> tuple[dict, list]:
     """``(document, config keys)``: the svix.yaml document of what ``api``'s Svix holds, and for each
-    sensitive header ``(config key, application key, endpoint key, header name)``."""
+    sensitive header ``(config key, application key, endpoint key, header name)``. ``marked`` receives
+    the objects that carry a pulumi-svix ownership marker (another stack manages them)."""
+    marked = [] if marked is None else marked
     from .client import SvixApiError
     from .resources._ownership import OWNER_KEY
 
@@ -126,6 +129,8 @@ def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: 
         progress.add("applications")
         app_key = app.get("uid") or app["id"]
         entry = _declared("Application", app, {"uid"})
+        if OWNER_KEY in (app.get("metadata") or {}):
+            marked.append(f"application `{app_key}`")
         metadata = {k: v for k, v in (entry.pop("metadata", None) or {}).items() if k != OWNER_KEY}
         if metadata:
             entry["metadata"] = metadata
@@ -137,6 +142,8 @@ def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: 
             progress.add("endpoints")
             ep_key = ep.get("uid") or ep["id"]
             ep_entry = _declared("Endpoint", ep, {"uid"})
+            if OWNER_KEY in (ep.get("metadata") or {}):
+                marked.append(f"endpoint `{ep_key}` of application `{app_key}`")
             metadata = {k: v for k, v in (ep_entry.pop("metadata", None) or {}).items() if k != OWNER_KEY}
             if metadata:
                 ep_entry["metadata"] = metadata
@@ -173,7 +180,7 @@ def export(api: Any, only: str | None, apps_wanted: list[str] | None, progress: 
     return doc, secrets
 
 
-def _readme(out: Path, settings: Any, secrets: list, venv: str, stats: dict) -> str:
+def _readme(out: Path, settings: Any, secrets: list, venv: str, stats: dict, marked: list) -> str:
     install = (f"python -m venv {venv} && {venv}/bin/pip install -r requirements.txt"
                if venv == DEFAULT_VIRTUALENV else f"{venv}/bin/pip install -r requirements.txt   # the virtualenv of Pulumi.yaml")
     lines = [
@@ -221,6 +228,16 @@ def _readme(out: Path, settings: Any, secrets: list, venv: str, stats: dict) -> 
         "taken to be the one Svix holds. Change it in the config to have `pulumi up` write it.",
         "",
     ]
+    if marked:
+        lines += [
+            "## Objects another pulumi-svix stack manages",
+            "",
+            "These carry the ownership marker of a resource of another Pulumi stack (`pulumi-svix-owner` in",
+            "their metadata). The first `pulumi up` writes each of them once, to move the marker to this stack;",
+            "remove them from the other stack first (`pulumi state delete <urn>` there: its `destroy` would",
+            "delete them):",
+            "",
+        ] + [f"- {what}" for what in marked] + [""]
     return "\n".join(lines)
 
 
@@ -241,7 +258,8 @@ def run_export(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr.isatty())
     started = time.monotonic()
     try:
-        doc, secrets = export(SvixClient(settings), args.only, args.app, progress)
+        marked: list[str] = []
+        doc, secrets = export(SvixClient(settings), args.only, args.app, progress, marked)
     except (SvixError, LookupError) as error:
         progress.done()
         print(f"pulumi-svix export: {error}", file=sys.stderr)
@@ -261,7 +279,7 @@ def run_export(args: argparse.Namespace) -> int:
                "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": args.virtualenv}}}
     (out / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
     (out / "requirements.txt").write_text(REQUIREMENTS.format(version=__version__), encoding="utf-8")
-    (out / "README.md").write_text(_readme(out, settings, secrets, args.virtualenv, stats), encoding="utf-8")
+    (out / "README.md").write_text(_readme(out, settings, secrets, args.virtualenv, stats, marked), encoding="utf-8")
     if progress.enabled:
         print(f"wrote {out}/svix.yaml ({stats['eventTypes']} event types, {stats['applications']} applications, "
               f"{stats['endpoints']} endpoints, {stats['integrations']} integrations) in "

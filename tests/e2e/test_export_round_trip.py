@@ -174,6 +174,7 @@ def test_export_only_and_app_filters(target, stack_factory, tmp_path):
     doc = yaml.safe_load((tmp_path / "apps" / "svix.yaml").read_text())
     assert list(doc["applications"]) == [made["uid"]]
     assert sorted(doc["externalEventTypes"]) == sorted(made["types"][:2])  # filters name existing event types
+    assert "another pulumi-svix stack" not in (tmp_path / "apps" / "README.md").read_text()
 
     # That program adopts its application, which filters on event types it does not declare, writing nothing.
     key = doc["applications"][made["uid"]]["endpoints"]["billing"]["headers"]["Authorization"]["config"]
@@ -182,6 +183,30 @@ def test_export_only_and_app_filters(target, stack_factory, tmp_path):
                                                                key: auto.ConfigValue(AUTH, secret=True)}))
     stack.up()
     assert writes(target) == writes_before and snapshot(target) == before
+    stack.assert_no_changes()
+
+
+def test_objects_of_another_stack_are_listed_and_adopted_with_one_write_each(target, stack_factory, tmp_path):
+    """An application carrying another stack's ownership marker: exported without the marker, listed in
+    the README, and the adopting up writes it once (the marker moves), then converges."""
+    from pulumi_svix.resources._ownership import OWNER_KEY
+
+    target.require_emulator("counts the server's write requests")
+    uid = target.unique("exp-marked")
+    app = target.api.call("POST", "/api/v1/app", {"name": "Marked", "uid": uid,
+                                                 "metadata": {OWNER_KEY: "0" * 32, "tier": "x"}})
+    target.delete_at_teardown(f"/api/v1/app/{app['id']}")
+    done = run_export(target, tmp_path / "marked", "--only", "applications")
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((tmp_path / "marked" / "svix.yaml").read_text())["applications"][uid]["metadata"] == \
+        {"tier": "x"}
+    assert f"- application `{uid}`" in (tmp_path / "marked" / "README.md").read_text()
+    before = writes(target)
+    stack = Lifecycle(stack_factory(tmp_path / "marked", config=target.config()))
+    stack.up()
+    assert sum(writes(target).values()) == sum(before.values()) + 1
+    assert target.api.app(uid)["metadata"]["tier"] == "x"
+    assert target.api.app(uid)["metadata"][OWNER_KEY] != "0" * 32
     stack.assert_no_changes()
 
 
