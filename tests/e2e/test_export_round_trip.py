@@ -267,12 +267,16 @@ def test_export_with_a_bad_token_says_so_in_one_line(target, tmp_path):
 
 
 @pytest.mark.slow
-def test_export_round_trip_at_a_thousand_objects(emulator, stack_factory, tmp_path):
-    """1,010 objects (10 event types, 20 applications, 980 endpoints, half without uid): the adopting up
-    writes nothing and converges. bench/export_round_trip.py times the same (bench/results/export.md)."""
+@pytest.mark.parametrize("flavor", ["cloud", "oss"])
+def test_export_round_trip_at_a_thousand_objects(flavor, request, stack_factory, tmp_path):
+    """1,010 objects (10 event types, 20 applications, 980 endpoints, half without uid), on both emulator
+    flavors: the adopting up writes nothing and converges. bench/export_round_trip.py times the same
+    (bench/results/export.md)."""
     from bench.export_round_trip import populate
 
     from tests.e2e.conftest import SvixApi
+
+    emulator = request.getfixturevalue("emulator" if flavor == "cloud" else "oss_emulator")
 
     assert populate(emulator.url, emulator.token, 10, 20, 49) == 1010
     out = tmp_path / "exported"
