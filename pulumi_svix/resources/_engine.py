@@ -329,6 +329,17 @@ class SvixProvider(ResourceProvider):
         in this run saw it (no round trip), else from Svix (HTTP 404: there is none)."""
         return _ownership.application(app_id) or api.get(f"/api/v1/app/{app_id}")
 
+    @staticmethod
+    def _to_take_over(api: Any, collection: str, inputs: dict) -> dict | None:
+        """The object a create takes over without POSTing, or None: the one ``import_id`` names (HTTP
+        404 if there is none), else with ``adopt=True`` the one holding the ``uid`` (looked up first, so
+        adopting sends no POST that fails with 409)."""
+        if inputs.get("import_id"):
+            return api.get(f"{collection}/{inputs['import_id']}")
+        if inputs.get("adopt") and inputs.get("uid"):
+            return api.get(f"{collection}/{inputs['uid']}", missing_ok=True)
+        return None
+
     def _may_take_over(self, existing_id: str, inputs: dict, matches: Any) -> bool:
         """The takeover rule, for a create that found its natural key taken (HTTP 409) by the object
         ``existing_id``: with ``adopt=True``, yes; otherwise only an object that holds exactly the

@@ -29,11 +29,7 @@ class ApplicationProvider(SvixProvider):
     def _create(self, api, inputs):
         from ..client import SvixApiError
 
-        existing = None
-        if inputs.get("import_id"):  # take over this very application (HTTP 404 if there is none)
-            existing = api.get(f"{APPS}/{inputs['import_id']}")
-        elif inputs.get("adopt") and inputs.get("uid"):  # looked up first: adopting sends no failing POST
-            existing = api.get(f"{APPS}/{inputs['uid']}", missing_ok=True)
+        existing = self._to_take_over(api, APPS, inputs)
         if existing is not None:
             self._may_take_over(existing["id"], inputs, lambda: True)
             return existing["id"], self._take_over(api, existing, inputs)

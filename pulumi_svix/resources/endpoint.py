@@ -60,11 +60,7 @@ class EndpointProvider(SvixProvider):
         from ..client import SvixApiError
 
         base = self._collection(inputs["app_id"])
-        existing = None
-        if inputs.get("import_id"):  # take over this very endpoint (HTTP 404 if there is none)
-            existing = api.get(f"{base}/{inputs['import_id']}")
-        elif inputs.get("adopt") and inputs.get("uid"):  # looked up first: adopting sends no failing POST
-            existing = api.get(f"{base}/{inputs['uid']}", missing_ok=True)
+        existing = self._to_take_over(api, base, inputs)
         if existing is not None:
             self._may_take_over(existing["id"], inputs, lambda: True)
             return existing["id"], self._adopt(api, base, existing, inputs)
