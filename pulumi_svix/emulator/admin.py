@@ -1,4 +1,4 @@
-"""Introspection and control for tests: /_emulator/{stats,reset,faults,contract}.
+"""Introspection and control for tests: /_emulator/{stats,requests,reset,faults,contract}.
 
 Same bearer token as the API; these requests are not counted and never faulted.
 """
@@ -16,6 +16,13 @@ router = APIRouter(prefix="/_emulator")
 async def stats(request: Request):
     """Which Svix this emulator plays, requests per route template, faults injected."""
     return {"flavor": request.app.state.flavor.name, **request.app.state.stats.snapshot()}
+
+
+@router.get("/requests")
+async def requests_log(request: Request):
+    """Every Svix API request since the last reset: ``[started, ended, "METHOD /route"]``, in Unix
+    seconds, oldest first (the last 200,000 are kept). Benchmarks compute requests in flight from it."""
+    return {"requests": request.app.state.stats.request_log()}
 
 
 @router.post("/reset")

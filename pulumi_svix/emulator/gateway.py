@@ -2,7 +2,8 @@
 
 import hmac
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 
 from starlette.routing import Match
 
@@ -28,8 +29,13 @@ class NormalizePath:
         await self.app(scope, receive, send)
 
 
+# The request log keeps the last this-many requests (a long-lived emulator must not grow forever).
+REQUEST_LOG_SIZE = 200_000
+
+
 class Stats:
-    """Svix API requests per "METHOD /route/{template}", and faults injected per kind."""
+    """Svix API requests per "METHOD /route/{template}", faults injected per kind, and a log of
+    when each request started and ended (benchmarks read from it how many were in flight)."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -39,6 +45,15 @@ class Stats:
         with self._lock:
             self.requests: Counter = Counter()
             self.faults: Counter = Counter()
+            self.log: deque = deque(maxlen=REQUEST_LOG_SIZE)
+
+    def log_request(self, key: str, started: float, ended: float) -> None:
+        with self._lock:
+            self.log.append((round(started, 6), round(ended, 6), key))
+
+    def request_log(self) -> list:
+        with self._lock:
+            return list(self.log)
 
     def count_request(self, key: str) -> None:
         with self._lock:
@@ -73,9 +88,15 @@ class CountRequests:
         self.routes = routes
 
     async def __call__(self, scope, receive, send):
-        if is_api(scope):
-            self.stats.count_request(f"{scope['method']} {route_template(self.routes, scope)}")
-        await self.app(scope, receive, send)
+        if not is_api(scope):
+            return await self.app(scope, receive, send)
+        key = f"{scope['method']} {route_template(self.routes, scope)}"
+        self.stats.count_request(key)
+        started = time.time()
+        try:
+            await self.app(scope, receive, send)
+        finally:  # from arrival to the last byte sent: what a client sees as "in flight"
+            self.stats.log_request(key, started, time.time())
 
 
 class Authenticate:

@@ -157,6 +157,10 @@ class Emulator:
     def stats(self) -> dict:
         return self._admin("GET", "stats")
 
+    def request_log(self) -> list[list]:
+        """``[started, ended, "METHOD /route"]`` of every API request since the last reset."""
+        return self._admin("GET", "requests")["requests"]
+
     def reset(self) -> None:
         self._admin("POST", "reset")
 

@@ -59,3 +59,25 @@ def test_health_needs_no_token(shared_emulator):
 @pytest.mark.allow_contract_violations  # not an operation of the spec, and recorded as such
 def test_unknown_route_is_a_svix_shaped_404(api):
     assert_http_error(api.get("/api/v1/nothing-here"), 404, "not_found")
+
+
+def test_request_log_records_when_each_api_request_was_in_flight(api, shared_emulator):
+    """Benchmarks compute requests in flight from this log: start <= end, the latency injected
+    inside the request counted, admin requests left out, reset empties it."""
+    import time
+
+    shared_emulator.set_faults(latency_ms=150)
+    try:
+        before = time.time()
+        make_app(api, uid="acme")
+        api.get("/api/v1/app/acme")
+        after = time.time()
+    finally:
+        shared_emulator.set_faults()
+    log = shared_emulator.request_log()
+    assert [entry[2] for entry in log] == ["POST /api/v1/app", "GET /api/v1/app/{app_id}"]
+    for started, ended, _route in log:
+        assert before - 1 <= started <= ended <= after + 1
+        assert ended - started >= 0.14  # the injected latency is part of the time in flight
+    shared_emulator.reset()
+    assert shared_emulator.request_log() == []
