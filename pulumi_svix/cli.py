@@ -1,5 +1,7 @@
 """``pulumi-svix``: the package's command line. ``pulumi-svix export`` turns a live Svix environment into a
-Pulumi program that adopts it with no change (``svix.yaml``, loaded by ``svix.load_config``).
+Pulumi program that adopts it with no change (``svix.yaml``, loaded by ``svix.load_config``);
+``pulumi-svix verify`` sends test messages to the endpoints of the applications named and reports whether each
+accepted them (``verify.py``, docs/guides/verifying-delivery.md).
 
 What is written (docs/guides/exporting.md): every event type (schemas, flags, group, archived, deprecated),
 every application with its endpoints (url, filters, channels, throttle rate, uid, metadata without
@@ -241,16 +243,25 @@ def _readme(out: Path, settings: Any, secrets: list, venv: str, stats: dict, mar
     return "\n".join(lines)
 
 
-def run_export(args: argparse.Namespace) -> int:
-    from .client import SvixClient, SvixError
+def _settings(command: str, server_url: str | None) -> Any:
+    """The Svix to talk to: the token from the environment (never an option: it would show in `ps`), the
+    URL from --server-url, SVIX_SERVER_URL or the token's region. None, said on stderr, without a token."""
     from .config import Settings, server_url_for_token
 
     token = os.environ.get("SVIX_AUTH_TOKEN") or os.environ.get("SVIX_TOKEN")
     if not token:
-        print("pulumi-svix export: no Svix API token: set SVIX_AUTH_TOKEN", file=sys.stderr)
+        print(f"pulumi-svix {command}: no Svix API token: set SVIX_AUTH_TOKEN", file=sys.stderr)
+        return None
+    url = server_url or os.environ.get("SVIX_SERVER_URL") or server_url_for_token(token)
+    return Settings(server_url=url.rstrip("/"), token=token)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .client import SvixClient, SvixError
+
+    settings = _settings("export", args.server_url)
+    if settings is None:
         return 2
-    url = args.server_url or os.environ.get("SVIX_SERVER_URL") or server_url_for_token(token)
-    settings = Settings(server_url=url.rstrip("/"), token=token)
     out = Path(args.out)
     if (out / "svix.yaml").exists() and not args.force:
         print(f"pulumi-svix export: {out / 'svix.yaml'} exists; pass --force to overwrite it", file=sys.stderr)
@@ -287,6 +298,43 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_verify(args: argparse.Namespace) -> int:
+    """Exit code 0: every targeted endpoint accepted its test messages; 1: one did not (or none was targeted);
+    2: verify could not run (no token, an unknown application or event type, a bad --payload, Svix
+    unreachable or refusing the token)."""
+    from . import verify
+    from .client import SvixClient, SvixError
+
+    settings = _settings("verify", args.server_url)
+    if settings is None:
+        return 2
+    progress = verify.Progress(sys.stderr.isatty() and not args.json)
+    try:
+        fallback = verify.read_payload(args.payload)
+        results = verify.verify(SvixClient(settings), args.app, args.event_type, fallback, args.timeout, progress)
+    except (verify.VerifyError, SvixError) as error:
+        progress.done()
+        print(f"pulumi-svix verify: {error}", file=sys.stderr)
+        return 2
+    progress.done()
+    if args.json:
+        print(verify.render_json(results, settings.server_url))
+    else:
+        print(verify.render_table(results))
+        print(f"\n{verify.summary(results)}")
+    return 0 if verify.succeeded(results) else 1
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pulumi-svix", description="pulumi-svix command line.")
     parser.add_argument("--version", action="version", version=f"pulumi-svix {__version__}")
@@ -304,8 +352,26 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"the virtualenv option of Pulumi.yaml (default: {DEFAULT_VIRTUALENV})")
     exp.add_argument("--project-name", help="the Pulumi project name (default: svix)")
     exp.add_argument("--force", action="store_true", help="overwrite an existing svix.yaml in DIR")
+    ver = commands.add_parser(
+        "verify", help="send a test message per event type to the endpoints of applications; report who accepted",
+        description="Sends one test message per (application, event type) pair that has at least one enabled "
+                    "endpoint subscribed, waits for its delivery attempts and prints, per endpoint and event "
+                    "type, the HTTP status and time, or the failure. These are real messages to real endpoints "
+                    "(eventId pulumi-svix-verify-...): name each application with --app. The token comes from "
+                    "SVIX_AUTH_TOKEN. Exit code 0 only if every targeted endpoint accepted; 1 if one did not "
+                    "(or none was targeted); 2 if verify could not run.")
+    ver.add_argument("--app", action="append", required=True, metavar="UID",
+                     help="application (uid or id) whose endpoints to verify; repeatable, at least one")
+    ver.add_argument("--event-type", action="append", metavar="NAME",
+                     help="verify only this event type; repeatable (default: every live event type)")
+    ver.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                     help="how long to wait for each message's attempts (default: 60)")
+    ver.add_argument("--payload", metavar="FILE",
+                     help="JSON object sent for event types whose schema has no `examples` (default: {})")
+    ver.add_argument("--server-url", help="Svix API URL (default: SVIX_SERVER_URL, else the token's region)")
+    ver.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     args = parser.parse_args(argv)
-    return run_export(args)
+    return run_export(args) if args.command == "export" else run_verify(args)
 
 
 if __name__ == "__main__":
