@@ -112,16 +112,20 @@ def _peak_rss(pid: int) -> int:
 class BenchStack:
     """One stack (implementation x size) in a shared program directory and file backend."""
 
-    def __init__(self, workdir: Path, name: str, impl: str, apps: int, parallel: int,
+    def __init__(self, workdir: Path, name: str, impl: str, apps: int, parallel: int | None,
                  config: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
-                 env: dict[str, str] | None = None, emulator_pid: int | None = None):
+                 env: dict[str, str] | None = None, emulator_pid: int | None = None,
+                 impl_path: Path | None = None):
+        """``parallel`` None: the CLI's default. ``impl_path``: a directory whose ``pulumi_svix`` the program
+        and the provider import instead of the installed one (e.g. a worktree of an older commit)."""
         self.emulator_pid = emulator_pid
         self.workdir, self.name, self.impl, self.apps, self.parallel = workdir, name, impl, apps, parallel
         self.program_dir = workdir / "program"
         self.log_dir = workdir / "logs"
+        # the program and the provider process import bench (this package) from the repository
+        python_path = [str(impl_path)] if impl_path else []
         self.env = {**os.environ, **engine_env(workdir / "state"),
-                    # the program and the provider process import bench (this package) from the repository
-                    "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+                    "PYTHONPATH": os.pathsep.join([*python_path, str(REPO_ROOT)]), **(env or {})}
         self.program_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         (self.program_dir / "Pulumi.yaml").write_text(PROJECT_FILE)
@@ -160,7 +164,9 @@ class BenchStack:
 
     def op(self, operation: str, *, variant: int = 0, watch: bool = True) -> dict:
         """Runs one operation: create, preview, noop_up, refresh, update, destroy."""
-        common = ["--stack", self.name, "--non-interactive", "--parallel", str(self.parallel)]
+        common = ["--stack", self.name, "--non-interactive"]
+        if self.parallel is not None:
+            common += ["--parallel", str(self.parallel)]
         args = {
             "create": ["up", "--yes", "--skip-preview", *common],
             "preview": ["preview", "--expect-no-changes", *common],

@@ -67,5 +67,30 @@ def state_sizes(deployment_export: dict) -> dict:
                                       for r in resources)}
 
 
+def state_breakdown(deployment_export: dict) -> dict:
+    """What a resource's entry in the state holds, in compact-JSON bytes per resource (means): its
+    inputs, its outputs, the ``__provider`` reference, and the rest (URN, type, parent, dependencies,
+    property dependencies, ...). The file backend rewrites all of it at every checkpoint."""
+    deployment = deployment_export["deployment"]
+    resources = [r for r in deployment.get("resources", []) if _is_benchmarked(r)]
+    if not resources:
+        raise ValueError("no dynamic resources in the exported state")
+
+    def size(value) -> int:
+        return len(json.dumps(value, separators=(",", ":")).encode())
+
+    def provider(resource: dict) -> int:
+        return size(resource.get("inputs", {}).get("__provider", ""))
+
+    n = len(resources)
+    entry = sum(size(r) for r in resources) / n
+    inputs = sum(size(r.get("inputs", {})) - provider(r) for r in resources) / n
+    outputs = sum(size(r.get("outputs", {})) - size(r.get("outputs", {}).get("__provider", "")) for r in resources) / n
+    providers = sum(provider(r) + size(r.get("outputs", {}).get("__provider", "")) for r in resources) / n
+    return {**state_sizes(deployment_export), "entry_bytes": entry, "inputs_bytes": inputs,
+            "outputs_bytes": outputs, "provider_ref_bytes": providers,
+            "other_bytes": entry - inputs - outputs - providers}
+
+
 def python_version() -> str:
     return sys.version.split()[0]

@@ -13,6 +13,8 @@ PYTHONPATH for that).
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from typing import Any, Optional
 
@@ -29,6 +31,14 @@ GENERATED = {
     "Endpoint": {"secret": "whsec_" + "0" * 32},
     "Integration": {"key": "0" * 44},
 }
+
+
+def _round_trip() -> None:
+    """One request's worth of waiting, when the benchmark plays a remote Svix (``BENCH_NULL_LATENCY_MS``):
+    the floor at that latency is one round trip per resource and operation, and no work."""
+    latency_ms = float(os.environ.get("BENCH_NULL_LATENCY_MS") or 0)
+    if latency_ms:
+        time.sleep(latency_ms / 1000)
 
 
 def _declared(props: dict) -> dict:
@@ -48,18 +58,21 @@ class NullProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict) -> CreateResult:
+        _round_trip()
         outs = {**_declared(props), **GENERATED.get(props.get("null_kind"), {}),
                 "created_at": CREATED_AT, "updated_at": CREATED_AT}
         return CreateResult(f"null_{uuid.uuid4().hex[:27]}", outs)
 
     def read(self, id_: str, props: dict) -> ReadResult:
+        _round_trip()
         return ReadResult(id_, _declared(props))
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+        _round_trip()
         return UpdateResult({**olds, **_declared(news)})
 
     def delete(self, _id: str, _props: dict) -> None:
-        return None
+        _round_trip()
 
 
 class NullResource(pulumi.dynamic.Resource, module="bench", name="Null"):

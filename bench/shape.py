@@ -98,8 +98,26 @@ def build(impl: str, apps: int, variant: int = 0) -> None:
         created[(kind, name)] = make(kind, name, {k: resolve(v) for k, v in props.items()})
 
 
+def build_event_types(impl: str, count: int) -> None:
+    """``count`` independent event types and nothing else: how many calls run at once."""
+    definitions_ = [("EventType", f"et-{e}", dict(name=f"bench.probe{e}", description=f"Probe {e}",
+                                                   expunge_on_delete=True)) for e in range(count)]
+    if impl == "svix":
+        import pulumi_svix as svix
+
+        for _kind, name, props in definitions_:
+            svix.EventType(name, **props)
+    else:
+        from .null_provider import NullResource
+
+        for kind, name, props in definitions_:
+            NullResource(kind, name, props)
+
+
 def main() -> None:
     import pulumi
 
     config = pulumi.Config("bench")
+    if config.get_int("eventTypes"):
+        return build_event_types(config.require("impl"), config.require_int("eventTypes"))
     build(config.require("impl"), config.require_int("apps"), int(os.environ.get("BENCH_VARIANT", "0")))

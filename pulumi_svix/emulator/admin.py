@@ -20,7 +20,7 @@ async def stats(request: Request):
 
 @router.get("/requests")
 async def requests_log(request: Request):
-    """Every Svix API request since the last reset: ``[started, ended, "METHOD /route"]``, in Unix
+    """Every Svix API request since the last reset: ``[started, ended, "METHOD /route", path]``, in Unix
     seconds, oldest first (the last 200,000 are kept). Benchmarks compute requests in flight from it."""
     return {"requests": request.app.state.stats.request_log()}
 

@@ -47,9 +47,9 @@ class Stats:
             self.faults: Counter = Counter()
             self.log: deque = deque(maxlen=REQUEST_LOG_SIZE)
 
-    def log_request(self, key: str, started: float, ended: float) -> None:
+    def log_request(self, key: str, path: str, started: float, ended: float) -> None:
         with self._lock:
-            self.log.append((round(started, 6), round(ended, 6), key))
+            self.log.append((round(started, 6), round(ended, 6), key, path))
 
     def request_log(self) -> list:
         with self._lock:
@@ -96,7 +96,7 @@ class CountRequests:
         try:
             await self.app(scope, receive, send)
         finally:  # from arrival to the last byte sent: what a client sees as "in flight"
-            self.stats.log_request(key, started, time.time())
+            self.stats.log_request(key, scope["path"], started, time.time())
 
 
 class Authenticate:

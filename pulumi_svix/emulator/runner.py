@@ -158,7 +158,7 @@ class Emulator:
         return self._admin("GET", "stats")
 
     def request_log(self) -> list[list]:
-        """``[started, ended, "METHOD /route"]`` of every API request since the last reset."""
+        """``[started, ended, "METHOD /route", path]`` of every API request since the last reset."""
         return self._admin("GET", "requests")["requests"]
 
     def reset(self) -> None:

@@ -75,8 +75,9 @@ def test_request_log_records_when_each_api_request_was_in_flight(api, shared_emu
     finally:
         shared_emulator.set_faults()
     log = shared_emulator.request_log()
-    assert [entry[2] for entry in log] == ["POST /api/v1/app", "GET /api/v1/app/{app_id}"]
-    for started, ended, _route in log:
+    assert [entry[2:] for entry in log] == [["POST /api/v1/app", "/api/v1/app"],
+                                            ["GET /api/v1/app/{app_id}", "/api/v1/app/acme"]]
+    for started, ended, _route, _path in log:
         assert before - 1 <= started <= ended <= after + 1
         assert ended - started >= 0.14  # the injected latency is part of the time in flight
     shared_emulator.reset()
