@@ -11,6 +11,7 @@ requests stay out of every Pulumi program's start-up time.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 import traceback
 from typing import Any, ClassVar, Iterator
@@ -24,6 +25,28 @@ from . import _ownership, _servicer
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 UNMARKED = "__unmarked"  # in what ``_create`` returns (never in state): the object was taken over unwritten
+
+# The Svix client of the calls made in this context. The provider plugin (pulumi_svix.provider) serves each
+# configured provider instance with its own client and sets it around every operation; the dynamic
+# resources leave it unset and use the process's client (``client.client()``).
+_api: contextvars.ContextVar[Any] = contextvars.ContextVar("pulumi_svix_api", default=None)
+
+
+@contextlib.contextmanager
+def using_api(api: Any) -> Iterator[None]:
+    """The provider methods called in this block talk to Svix through ``api``."""
+    token = _api.set(api)
+    try:
+        yield
+    finally:
+        _api.reset(token)
+
+
+def current_api() -> Any:
+    """The client of this context: the plugin's provider instance's, else the process's."""
+    from .. import client
+
+    return _api.get() or client.client()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,9 +384,9 @@ class SvixProvider(ResourceProvider):
     def read(self, id_: str, props: dict) -> ReadResult:
         found = self._call("read", self._read, id_, props)
         if found is None and is_lookup(props):
-            from ..client import SvixError, client
+            from ..client import SvixError
 
-            raise SvixError(f"{self.kind}.get failed: the Svix server at {client().server_url} has no "
+            raise SvixError(f"{self.kind}.get failed: the Svix server at {current_api().server_url} has no "
                             f"{self.kind} {id_!r}")
         if found is None:
             return ReadResult(None, {})
@@ -441,9 +464,7 @@ class SvixProvider(ResourceProvider):
         return answer
 
     def _call(self, operation: str, method: Any, *args: Any) -> Any:
-        from .. import client
-
-        api = client.client()
+        api = current_api()
         try:
             return method(api, *args)
         except Exception as error:  # noqa: BLE001 — restated for the user, then re-raised

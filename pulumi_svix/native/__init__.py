@@ -1,0 +1,118 @@
+"""The plugin face for Python programs: the four Svix resources served by the ``pulumi-resource-svix``
+provider plugin (type tokens ``svix:index:…``), and ``Provider``, an explicit provider for one Svix
+environment.
+
+```python
+import pulumi_svix as svix
+from pulumi_svix import native
+
+staging = native.Provider("staging", token=cfg.require_secret("stagingToken"), server_url="https://…")
+native.EventType("invoice-paid", name="invoice.paid", opts=pulumi.ResourceOptions(provider=staging))
+```
+
+The classes take the same keyword arguments and ``XArgs`` objects as ``pulumi_svix.Application`` and
+its siblings (both are derived from schema.yaml: the same names, required inputs and secrets), but
+their resources are handled by the plugin process, so they can be imported with ``pulumi import``
+and given explicit providers, and their state holds no pickled ``__provider``. Programs that use only
+``pulumi_svix``'s dynamic resources never start the plugin.
+
+Why classes derived from schema.yaml at run time rather than a package generated with
+``pulumi package gen-sdk``: gen-sdk's Python package would also be called ``pulumi_svix`` (the
+package is named ``svix``) and would be a second, generated copy of every property that has to be
+regenerated and shipped in step with schema.yaml; these classes read schema.yaml, so a property
+added there reaches this face, the dynamic face and the plugin at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional
+
+import pulumi
+
+from ..resources import _base
+from ..resources.application import ApplicationArgs
+from ..resources.endpoint import EndpointArgs
+from ..resources.event_type import EventTypeArgs
+from ..resources.integration import IntegrationArgs
+from ..schema import ResourceSchema, resource_schema, snake_case
+
+PACKAGE = "svix"
+
+
+class _SvixResource(pulumi.CustomResource):
+    """A resource of the plugin: properties under their Python names here, their schema names on the wire."""
+
+    _kind: ClassVar[str]
+
+    def __init__(self, resource_name: str, args: Any = None, opts: Optional[pulumi.ResourceOptions] = None,
+                 **kwargs: Any) -> None:
+        schema = resource_schema(self._kind)
+        unknown = sorted(set(kwargs) - schema.input_names)
+        if unknown:
+            raise TypeError(f"{self._kind}: unknown argument(s) {unknown}; it takes {sorted(schema.input_names)}")
+        props = _base.resource_props(schema, args, kwargs)
+        if opts is not None and opts.id is not None:
+            props = {k: v for k, v in props.items() if v is not None}  # a lookup (``get``): only what was given
+        super().__init__(schema.token, resource_name, props, _base.resource_options(schema, opts, props))
+
+    @classmethod
+    def _schema(cls) -> ResourceSchema:
+        return resource_schema(cls._kind)
+
+    def translate_input_property(self, prop: str) -> str:
+        return next((p.name for p in self._schema().properties if p.python_name == prop), prop)
+
+    def translate_output_property(self, prop: str) -> str:
+        return prop if prop.startswith("__") else snake_case(prop)
+
+    @classmethod
+    def get(cls, resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            **kwargs: Any):
+        """Tracks an existing object by its id (``app_…/ep_…`` for an endpoint, ``app_…/integ_…`` for an
+        integration) in this stack."""
+        return cls(resource_name, opts=_base.lookup_options(opts, id), **kwargs)
+
+
+class Application(_SvixResource):
+    """A Svix application (see ``pulumi_svix.Application``), handled by the provider plugin."""
+    _kind = "Application"
+
+
+class Endpoint(_SvixResource):
+    """An endpoint of a Svix application (see ``pulumi_svix.Endpoint``), handled by the provider plugin."""
+    _kind = "Endpoint"
+
+
+class EventType(_SvixResource):
+    """A Svix event type (see ``pulumi_svix.EventType``), handled by the provider plugin."""
+    _kind = "EventType"
+
+
+class Integration(_SvixResource):
+    """An integration of a Svix application (see ``pulumi_svix.Integration``), handled by the provider plugin."""
+    _kind = "Integration"
+
+
+class Provider(pulumi.ProviderResource):
+    """An explicit svix provider: one Svix environment. Pass it as ``opts=pulumi.ResourceOptions(provider=…)``.
+
+    ``token`` is kept secret in state; without it (and without ``server_url``) the provider falls back to
+    the environment (``SVIX_AUTH_TOKEN``, ``SVIX_SERVER_URL``) and the token's region, as the default
+    provider does after the stack config ``svix:token``/``svix:serverUrl``.
+    """
+
+    def __init__(self, resource_name: str, opts: Optional[pulumi.ResourceOptions] = None, *,
+                 token: Optional[pulumi.Input[str]] = None, server_url: Optional[pulumi.Input[str]] = None) -> None:
+        props = {"token": pulumi.Output.secret(token) if token is not None else None, "server_url": server_url}
+        super().__init__(PACKAGE, resource_name, props,
+                         pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["token"])))
+
+    def translate_input_property(self, prop: str) -> str:
+        return {"server_url": "serverUrl"}.get(prop, prop)
+
+    def translate_output_property(self, prop: str) -> str:
+        return snake_case(prop)
+
+
+__all__ = ["Application", "ApplicationArgs", "Endpoint", "EndpointArgs", "EventType", "EventTypeArgs",
+           "Integration", "IntegrationArgs", "Provider"]

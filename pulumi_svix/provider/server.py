@@ -1,0 +1,92 @@
+"""``pulumi-resource-svix``: the plugin executable the engine starts (it prints its port, then serves).
+
+It serves ``SvixPlugin`` with the Python SDK's provider server (``pulumi.provider.experimental``,
+pinned in pyproject.toml and checked by tests/unit/test_plugin_sdk_api.py), with one change: an
+error pulumi-svix raises on purpose (a ``SvixError``, which already names the resource, the
+operation and the property) reaches the user as its message, not followed by a Python traceback;
+the SDK's server appends the traceback to every error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any, Optional
+
+import grpc
+import grpc.aio
+from pulumi.provider.experimental.server import ProviderServicer
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2_grpc
+
+from .._version import __version__
+
+HANDLED = ("CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete",
+           "GetSchema")
+
+
+def svix_error_in(error: Optional[BaseException]) -> Optional[BaseException]:
+    """The SvixError behind ``error`` (the SDK re-raises errors as a new Exception, the original as its
+    context), or None."""
+    from ..client import SvixError
+
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, SvixError):
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
+def _plain_errors(handler: Any) -> Any:
+    async def method(self, request, context):
+        try:
+            return await handler(self, request, context)
+        except Exception as error:  # noqa: BLE001 — ours are restated, the rest re-raised unchanged
+            ours = svix_error_in(error)
+            if ours is None:
+                raise
+            await context.abort(grpc.StatusCode.UNKNOWN, str(ours))
+
+    method.__name__ = handler.__name__
+    return method
+
+
+class SvixServicer(ProviderServicer):
+    """The SDK's servicer, with plain messages for pulumi-svix's own errors."""
+
+
+for _name in HANDLED:
+    setattr(SvixServicer, _name, _plain_errors(getattr(ProviderServicer, _name)))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    from .plugin import SvixPlugin
+
+    args = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="pulumi-resource-svix", description="The Pulumi resource plugin for Svix")
+    parser.add_argument("engine", help="the Pulumi engine's address (the engine passes it)")
+    parser.add_argument("--logflow", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--logtostderr", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("-v", type=int, help=argparse.SUPPRESS)
+    known, _ = parser.parse_known_args(args)
+
+    async def serve() -> None:
+        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        servicer = SvixServicer(args, __version__, SvixPlugin(), engine_address=known.engine)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+        port = server.add_insecure_port(address="127.0.0.1:0")
+        await server.start()
+        sys.stdout.buffer.write(f"{port}\n".encode())
+        sys.stdout.buffer.flush()
+        await server.wait_for_termination()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
