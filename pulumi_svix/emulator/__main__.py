@@ -73,6 +73,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--retry-after", type=int, default=1,
                         help="Retry-After seconds of injected 429s")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
+    parser.add_argument("--retry-schedule", default=None, metavar="SECONDS,...",
+                        help="seconds between a failed delivery attempt and the next, e.g. "
+                             "0.1,0.2,0.4 for tests (default: Svix's 5 s, 5 min, 30 min, 2 h, "
+                             "5 h, 10 h, 10 h)")
+    parser.add_argument("--allow-delivery-to", action="append", default=None, metavar="CIDR",
+                        help="also deliver messages to addresses in CIDR (repeatable; default: "
+                             "loopback only, 127.0.0.0/8 and ::1); other URLs get a failed "
+                             "attempt saying why")
     parser.add_argument("--validate-contract", action="store_true",
                         help="validate every API exchange against the flavor's OpenAPI spec "
                              "(violations at GET /_emulator/contract)")
@@ -90,6 +98,12 @@ def main(argv=None) -> int:
                              latency_ms=args.latency_ms, seed=args.seed,
                              retry_after=args.retry_after)
     except FaultConfigError as err:
+        print(f"pulumi-svix-emulator: {err}", file=sys.stderr)
+        return 2
+
+    try:
+        delivery = delivery_config(args)
+    except ValueError as err:
         print(f"pulumi-svix-emulator: {err}", file=sys.stderr)
         return 2
 
@@ -125,7 +139,7 @@ def main(argv=None) -> int:
 
     store = Store(args.db)
     app = create_app(store=store, token=args.token, faults=faults, contract=contract,
-                     flavor=get_flavor(args.flavor))
+                     flavor=get_flavor(args.flavor), delivery=delivery)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
                             proxy_headers=False, lifespan="off", timeout_graceful_shutdown=2)
 
@@ -133,7 +147,12 @@ def main(argv=None) -> int:
         async def startup(self, sockets=None):
             await super().startup(sockets=sockets)
             if not self.should_exit:
+                await app.delivery.start()
                 print(f"listening on http://{url_host}:{port}", flush=True)
+
+        async def shutdown(self, sockets=None):
+            await app.delivery.stop()  # calls in flight stay queued in SQLite for next time
+            await super().shutdown(sockets=sockets)
 
         async def on_tick(self, counter: int) -> bool:
             # uvicorn ticks every 0.1 s; once a second, look for the process we serve.
@@ -148,6 +167,18 @@ def main(argv=None) -> int:
     finally:
         store.close()
     return 0
+
+
+def delivery_config(args):
+    """The delivery worker's settings from ``--retry-schedule`` and ``--allow-delivery-to``."""
+    from .delivery import (DEFAULT_ALLOWED_NETWORKS, SVIX_RETRY_SCHEDULE, DeliveryConfig,
+                           parse_networks, parse_retry_schedule)
+
+    schedule = (parse_retry_schedule(args.retry_schedule) if args.retry_schedule is not None
+                else SVIX_RETRY_SCHEDULE)
+    extra = [cidr for value in args.allow_delivery_to or () for cidr in value.split(",") if cidr]
+    return DeliveryConfig(retry_schedule=schedule,
+                          allowed_networks=parse_networks([*DEFAULT_ALLOWED_NETWORKS, *extra]))
 
 
 def _alive(pid: int) -> bool:

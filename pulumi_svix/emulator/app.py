@@ -4,15 +4,18 @@ Outermost first: NormalizePath (trailing slashes) -> CheckContract (optional) ->
 CountRequests -> Authenticate -> InjectFaults -> Idempotency -> FastAPI routes.
 Contract checking is outermost so it sees exactly what clients send and receive.
 The flavor (``flavor.Cloud`` or ``flavor.SelfHosted``) decides which routes exist and how
-the handlers answer.
+the handlers answer. ``delivery`` is the message delivery worker: the server process starts
+and stops it (``__main__``).
 """
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from . import admin, api_apps, api_endpoints, api_event_types, api_integrations
+from . import (admin, api_apps, api_attempts, api_auth, api_endpoints, api_event_types,
+               api_integrations, api_messages)
 from .contract import CheckContract, Contract
+from .delivery import Delivery, DeliveryConfig
 from .errors import ApiError
 from .faults import FaultConfig, Faults, InjectFaults
 from .flavor import Cloud, get_flavor
@@ -22,7 +25,8 @@ from .store import Store
 
 
 def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
-               contract: Contract | None = None, flavor: Cloud = get_flavor("cloud")):
+               contract: Contract | None = None, flavor: Cloud = get_flavor("cloud"),
+               delivery: DeliveryConfig = DeliveryConfig()):
     api = FastAPI(title="pulumi-svix emulator", openapi_url=None, docs_url=None,
                   redoc_url=None)
     api.state.store = store
@@ -31,10 +35,16 @@ def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
     api.state.initial_faults = faults
     api.state.contract = contract
     api.state.flavor = flavor
-    modules = [api_apps, api_endpoints, api_event_types, admin]
+    api.state.delivery = Delivery(store, delivery)
+    modules = [api_apps, api_endpoints, api_event_types, api_messages, api_attempts, api_auth,
+               admin]
     if flavor.serves_integrations:
         modules.append(api_integrations)
     routers = [module.router for module in modules]
+    if flavor.serves_replay_missing:
+        routers.append(api_attempts.replay_router)
+    if flavor.serves_expire_all:
+        routers.append(api_auth.expire_router)
     for router in routers:
         api.include_router(router)
     api.add_api_route("/api/v1/health", health, methods=["GET"])
@@ -51,6 +61,7 @@ def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
         layered = CheckContract(layered, contract, flavor.absent_api)
     layered = NormalizePath(layered)
     layered.api = api  # for tests and __main__
+    layered.delivery = api.state.delivery  # __main__ starts and stops its worker
     return layered
 
 

@@ -29,6 +29,8 @@ class Cloud:
     app_list_filters = True  # the exclude_apps_with_* query parameters
     unauthorized_detail = "Incorrect authentication credentials."
     min_limit = 1
+    serves_replay_missing = True  # POST …/endpoint/{id}/replay-missing
+    serves_expire_all = True  # POST /api/v1/auth/app/{app_id}/expire-all
 
     def route_miss(self, status: int, detail: str, headers=None) -> Response:
         """No route or no such method: Svix's error shape."""
@@ -40,6 +42,9 @@ class Cloud:
         return render(doc)
 
     def endpoint_view(self, doc: dict) -> dict:
+        return render(doc)
+
+    def message_view(self, doc: dict) -> dict:
         return render(doc)
 
     def event_type_view(self, doc: dict, with_content: bool = True) -> dict:
@@ -75,6 +80,14 @@ class SelfHosted(Cloud):
     app_list_filters = False  # unknown query parameters, ignored like unknown body fields
     unauthorized_detail = "Invalid token"
     min_limit = 0  # limit=0 is an empty page, not a 422
+    serves_replay_missing = False  # not in the server's document
+    serves_expire_all = False
+
+    def message_view(self, doc: dict) -> dict:
+        """No ``tags`` (the server has none)."""
+        out = render(doc)
+        out.pop("tags", None)
+        return out
 
     def route_miss(self, status: int, detail: str, headers=None) -> Response:
         """axum's router answers an unknown route (e.g. any integration route) with no body."""

@@ -55,3 +55,6 @@ def new_integration_key() -> str:
 APP_PREFIX = "app_"
 ENDPOINT_PREFIX = "ep_"
 INTEGRATION_PREFIX = "integ_"
+MESSAGE_PREFIX = "msg_"
+ATTEMPT_PREFIX = "atmpt_"
+TASK_PREFIX = "qtask_"  # background tasks (recover, replay)

@@ -11,6 +11,7 @@ secrets decode to 24-75 bytes.
 
 import base64
 import re
+from datetime import datetime
 from typing import Annotated, Any, Optional
 from urllib.parse import urlsplit
 
@@ -238,3 +239,65 @@ class IntegrationIn(In):
 
 
 IntegrationUpdate = IntegrationIn
+
+
+# --- messages ----------------------------------------------------------------------------
+
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=128,
+                                       pattern=r"^[a-zA-Z0-9\-_./\\#]+$")]
+
+
+def check_payload_is_object(payload: Any) -> Any:
+    """svix-server's ``validate_raw_payload_is_object``: the payload must be a JSON object."""
+    if not isinstance(payload, dict):
+        raise ValueError("Payload must be an object.")
+    return payload
+
+
+class MessageIn(In):
+    event_id: Optional[Uid] = None
+    event_type: Name
+    payload: Any = Field(validation_alias=AliasChoices("payload", "data"))
+    channels: Optional[Annotated[list[Channel], Field(min_length=1, max_length=10)]] = None
+    application: Optional[AppIn] = None
+    tags: Optional[Annotated[list[Tag], Field(max_length=5)]] = None
+    payload_retention_period: Optional[Annotated[int, Field(ge=1, le=90)]] = 90
+    payload_retention_hours: Optional[Annotated[int, Field(ge=1, le=2160)]] = None
+
+    _payload = field_validator("payload")(check_payload_is_object)
+    _channels = field_validator("channels")(_unique)
+    _tags = field_validator("tags", check_fields=False)(_unique)  # oss: no tags
+
+
+class RecoverIn(In):
+    """Also ReplayIn. Timestamps are RFC 3339 text in JSON, so this model is not strict."""
+
+    model_config = ConfigDict(strict=False, extra="ignore",
+                              alias_generator=AliasGenerator(validation_alias=to_camel))
+    since: datetime
+    until: Optional[datetime] = None
+
+    _aware = field_validator("since", "until")(lambda v: check_aware(v))
+
+
+ReplayIn = RecoverIn
+
+
+def check_aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("timestamps need a time zone (e.g. 2026-01-01T00:00:00Z)")
+    return value
+
+
+class AppPortalAccessIn(In):
+    application: Optional[AppIn] = None
+    feature_flags: Optional[list[Name]] = None
+    expiry: Optional[Annotated[int, Field(ge=3600, le=604800)]] = None
+    session_id: Optional[str] = None
+    read_only: Optional[bool] = None
+    capabilities: Optional[list[str]] = None
+
+
+class ApplicationTokenExpireIn(In):
+    expiry: Optional[Annotated[int, Field(ge=0, le=259200)]] = None
+    session_ids: list[str] = []

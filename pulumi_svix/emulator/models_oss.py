@@ -73,3 +73,16 @@ class EventTypePatch(In):
     deprecated: bool = False
     schemas: Schemas = None
     feature_flag: Optional[Name] = None
+
+
+# --- messages: at most 5 channels (the server's own pattern), no tags ---------------------
+
+class MessageIn(models.MessageIn):
+    channels: Optional[Annotated[list[Channel], Field(min_length=1, max_length=5)]] = None
+    tags: ClassVar[None] = None
+    payload_retention_period: Optional[Annotated[int, Field(ge=5, le=90)]] = 90
+    payload_retention_hours: ClassVar[None] = None
+
+
+RecoverIn = models.RecoverIn
+AppPortalAccessIn = models.AppPortalAccessIn

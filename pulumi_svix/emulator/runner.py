@@ -9,6 +9,8 @@ carrying that log.
         requests.get(emu.url + "/api/v1/app", headers={"Authorization": f"Bearer {emu.token}"})
 
 ``flavor="oss"`` plays the self-hosted svix-server instead of Svix Cloud (``--flavor``).
+``retry_schedule=(0.1, 0.2, 0.4)`` compresses the delivery retry schedule for tests
+(``--retry-schedule``); ``allow_delivery_to=["10.0.0.0/8"]`` lets it deliver beyond loopback.
 """
 
 import os
@@ -35,7 +37,7 @@ class Emulator:
     def __init__(self, db=":memory:", token: str = DEFAULT_TOKEN, host: str = "127.0.0.1",
                  port: int = 0, fault_rate: float = 0.0, fault_kinds=None, latency_ms: int = 0,
                  seed: int | None = None, validate_contract: bool = False, log_path=None,
-                 flavor: str = DEFAULT_FLAVOR):
+                 flavor: str = DEFAULT_FLAVOR, retry_schedule=None, allow_delivery_to=()):
         if flavor not in FLAVORS:  # now, not as an exit code of the child process
             raise ValueError(f"unknown emulator flavor {flavor!r}; expected one of "
                              f"{', '.join(FLAVORS)}")
@@ -50,6 +52,10 @@ class Emulator:
         self.seed = seed
         self.validate_contract = validate_contract
         self.log_path = Path(log_path) if log_path else None
+        # Delivery: seconds between failed attempts (None: Svix's schedule), and the networks
+        # delivered to besides loopback.
+        self.retry_schedule = tuple(retry_schedule) if retry_schedule is not None else None
+        self.allow_delivery_to = tuple(allow_delivery_to)
         self.url: str | None = None
         self._process: subprocess.Popen | None = None
         self._log_file = None
@@ -68,6 +74,10 @@ class Emulator:
             cmd += ["--seed", str(self.seed)]
         if self.validate_contract:
             cmd.append("--validate-contract")
+        if self.retry_schedule is not None:
+            cmd += ["--retry-schedule", ",".join(str(delay) for delay in self.retry_schedule)]
+        for cidr in self.allow_delivery_to:
+            cmd += ["--allow-delivery-to", cidr]
         # The emulator serves this process: if it dies without stopping it (killed outright, so no
         # finally runs), the emulator stops by itself within a second.
         cmd += ["--exit-with", str(os.getpid())]
