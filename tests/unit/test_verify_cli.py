@@ -1,0 +1,72 @@
+"""``pulumi-svix verify``'s command line without a server: its options, and the one-line failures (exit code 2)
+that come before anything is sent — no token, a bad --timeout or --payload, an unreachable server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pulumi_svix import cli, client
+
+BIN = Path(sys.executable).parent / "pulumi-svix"
+
+
+def test_verify_lists_its_options_and_needs_an_app():
+    done = subprocess.run([str(BIN), "verify", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    for option in ("--app", "--event-type", "--timeout", "--payload", "--json", "--server-url"):
+        assert option in done.stdout, option
+    done = subprocess.run([str(BIN), "verify"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "the following arguments are required: --app" in done.stderr
+
+
+@pytest.fixture
+def no_token(monkeypatch):
+    for name in ("SVIX_AUTH_TOKEN", "SVIX_TOKEN", "SVIX_SERVER_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_without_a_token_it_says_so_in_one_line(no_token, capsys):
+    assert cli.main(["verify", "--app", "acme"]) == 2
+    assert capsys.readouterr().err == "pulumi-svix verify: no Svix API token: set SVIX_AUTH_TOKEN\n"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_timeout_must_be_positive_seconds(value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["verify", "--app", "acme", "--timeout", value])
+    assert stopped.value.code == 2
+    assert "is not a positive number of seconds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read it"),
+    ("{not json", "not JSON"),
+    ("[1, 2]", "must hold a JSON object, not list"),
+])
+def test_a_bad_payload_file_is_named_before_anything_is_sent(tmp_path, monkeypatch, capsys, content, message):
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+    path = tmp_path / "payload.json"
+    if content is not None:
+        path.write_text(content)
+    # A server nobody listens on: the payload is checked before any request would fail.
+    assert cli.main(["verify", "--app", "acme", "--payload", str(path), "--server-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pulumi-svix verify: --payload {path}: {message}") and err.count("\n") == 1, err
+
+
+def test_an_unreachable_server_is_one_line_without_the_token(monkeypatch, capsys):
+    monkeypatch.setattr(client, "CALL_DEADLINE_SECONDS", 1.0)  # not the 40 s retry budget
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert cli.main(["verify", "--app", "acme", "--server-url", f"http://127.0.0.1:{port}"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1, out
+    assert out.err.startswith(f"pulumi-svix verify: could not reach Svix at http://127.0.0.1:{port}")
+    assert "testsk_secret-token" not in out.err
