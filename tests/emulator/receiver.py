@@ -2,6 +2,7 @@
 
 Every POST is recorded (path, headers, body). ``answers[path]`` is the status it answers
 there (200 by default), or a list of statuses used in turn (the last one repeats).
+``gates[path]``, a threading.Event, holds the answers there until it is set.
 """
 
 import threading
@@ -22,6 +23,7 @@ class Receiver:
     def __init__(self):
         self.received: list[Received] = []
         self.answers: dict[str, object] = {}
+        self.gates: dict[str, threading.Event] = {}
         self.response_body = b"ok"
         self._lock = threading.Lock()
         receiver = self
@@ -36,6 +38,9 @@ class Receiver:
                         time.time()))
                     status = receiver._next_status(self.path)
                     payload = receiver.response_body
+                    gate = receiver.gates.get(self.path)
+                if gate is not None:
+                    gate.wait(30)
                 self.send_response(status)
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()

@@ -5,6 +5,7 @@ our own code. The emulator here retries on a compressed schedule (0.1 s, 0.2 s, 
 """
 
 import json
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -283,3 +284,58 @@ def test_an_address_outside_the_allowed_networks_gets_a_failed_attempt_saying_wh
     assert "not allowed" in tried[0]["response"] and "--allow-delivery-to" in tried[0]["response"]
     wait_until(lambda: destinations(api, app["id"], message["id"])[ep["id"]]["status"] == 2,
                what="failed")
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+def test_a_retry_pending_when_the_emulator_stops_is_delivered_after_a_restart(tmp_path, receiver):
+    receiver.answers["/hook"] = [500, 200]
+    db = tmp_path / "svix.sqlite3"
+    with Emulator(db=db, retry_schedule=(1.0, 1.0)) as first:
+        api = ApiSession(first)
+        app = make_app(api)
+        ep = endpoint(api, app["id"], receiver.url + "/hook")
+        message = send(api, app["id"])
+        receiver.wait_for("/hook")
+        wait_until(lambda: destinations(api, app["id"], message["id"])[ep["id"]]["status"] == 1,
+                   what="a retry pending")
+    assert len(receiver.at("/hook")) == 1  # stopped before the retry was due
+
+    with Emulator(db=db, retry_schedule=(1.0, 1.0)) as second:
+        api = ApiSession(second)
+        got = receiver.wait_for("/hook", 2)[1]
+        assert verified(secret(api, app["id"], ep["id"]), got) == {"amount": 42}
+        wait_until(lambda: destinations(api, app["id"], message["id"])[ep["id"]]["status"] == 0,
+                   what="delivered")
+        assert [a["status"] for a in attempts(api, app["id"], message["id"])] == [0, 2]
+
+
+def test_a_throttle_rate_spaces_deliveries_to_its_endpoint(api, receiver):
+    app = make_app(api)
+    endpoint(api, app["id"], receiver.url + "/slow", throttleRate=4)
+    endpoint(api, app["id"], receiver.url + "/fast")
+    for _ in range(5):
+        send(api, app["id"])
+    fast = receiver.wait_for("/fast", 5)
+    slow = receiver.wait_for("/slow", 5)
+    assert slow[-1].at - slow[0].at >= 4 * 0.25 * 0.9  # 4 messages per second
+    assert fast[-1].at - fast[0].at < 0.9
+
+
+def test_a_slow_receiver_never_blocks_the_api(api, receiver):
+    receiver.gates["/stuck"] = gate = threading.Event()
+    app = make_app(api)
+    endpoint(api, app["id"], receiver.url + "/stuck")
+    try:
+        for _ in range(12):  # more than the worker's concurrency (8)
+            send(api, app["id"])
+        receiver.wait_for("/stuck", 8)
+        time.sleep(0.2)
+        assert len(receiver.at("/stuck")) == 8  # bounded: the others wait their turn
+        started = time.monotonic()
+        for _ in range(10):
+            assert api.get(f"/api/v1/app/{app['id']}/msg").status_code == 200
+        assert time.monotonic() - started < 2.0
+    finally:
+        gate.set()
+    receiver.wait_for("/stuck", 12)
