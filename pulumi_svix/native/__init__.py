@@ -51,8 +51,6 @@ class _SvixResource(pulumi.CustomResource):
         if unknown:
             raise TypeError(f"{self._kind}: unknown argument(s) {unknown}; it takes {sorted(schema.input_names)}")
         props = _base.resource_props(schema, args, kwargs)
-        if opts is not None and opts.id is not None:
-            props = {k: v for k, v in props.items() if v is not None}  # a lookup (``get``): only what was given
         super().__init__(schema.token, resource_name, props, _base.resource_options(schema, opts, props))
 
     @classmethod

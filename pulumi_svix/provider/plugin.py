@@ -14,6 +14,7 @@ engine's parallel operations stay parallel.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 from typing import Any, Callable, Optional
 
@@ -38,6 +39,9 @@ SECRET_CONFIG = {"token"}
 # Set by ``pulumi import`` only: how each resource's id names its object (Svix addresses endpoints and
 # integrations within their application).
 APP_SCOPED = {"svix:index:Endpoint", "svix:index:Integration"}
+# The request's old inputs (what the program declared at the last deployment), for Diff and Update: the
+# SDK's request objects do not carry them, the servicer (server.py) puts them here.
+OLD_INPUTS: contextvars.ContextVar[dict] = contextvars.ContextVar("svix_old_inputs", default={})
 _KINDS = {proto_kind: api.PropertyDiffKind(proto_kind) for proto_kind in range(6)}
 
 
@@ -76,8 +80,29 @@ def imported_inputs(provider: SvixProvider, outputs: dict) -> dict:
     """The inputs of an imported object: every setting Svix holds for it (not what only the provider
     knows, such as ``adopt``, nor what Svix computes, such as the signing secret)."""
     return {p.python_name: outputs[p.python_name] for p in provider.schema.inputs
-            if p.api and not p.output_only and p.python_name not in ("secret",)
+            if (p.api or p.python_name == "app_id") and p.python_name != "secret"
             and outputs.get(p.python_name) is not None}
+
+
+def with_hidden_values_declared(olds: dict, old_inputs: dict, news: dict) -> dict:
+    """The recorded outputs, where Svix never showed a sensitive header's value (an imported endpoint
+    records it as ``REDACTED``), holding the value last declared for it; right after the import, when
+    none was ever declared, the one declared now. The rule of the dynamic resources' refresh ("the state
+    keeps the value you declared") applied to ``pulumi import``: the import cannot learn the value, so
+    the program's declaration is taken as what Svix holds, and later changes to it are seen."""
+    from ..resources.endpoint import REDACTED
+
+    headers = olds.get("headers")
+    if not isinstance(headers, dict) or REDACTED not in headers.values():
+        return olds
+    last = old_inputs.get("headers") if isinstance(old_inputs.get("headers"), dict) else {}
+    declared = news.get("headers") if isinstance(news.get("headers"), dict) else {}
+    known = {}
+    for name, value in headers.items():
+        if value == REDACTED:
+            value = last.get(name) if last.get(name) not in (None, REDACTED) else declared.get(name, value)
+        known[name] = value
+    return {**olds, "headers": known}
 
 
 class SvixPlugin(api.Provider):
@@ -143,6 +168,7 @@ class SvixPlugin(api.Provider):
         provider = _provider_for(request.type)
         olds, _ = values.from_wire(provider.schema, request.old_state)
         news, _ = values.from_wire(provider.schema, request.new_inputs)
+        olds = with_hidden_values_declared(olds, values.from_wire(provider.schema, OLD_INPUTS.get())[0], news)
         ignored = [values.python_path(provider.schema, path) for path in request.ignore_changes]
         news = with_ignored_as_recorded(news, olds, ignored)
         response = await self._run(request.urn, lambda: provider.diff_response(request.resource_id, olds, news))
@@ -183,6 +209,7 @@ class SvixPlugin(api.Provider):
         provider = _provider_for(request.type)
         olds, _ = values.from_wire(provider.schema, request.olds)
         news, secret = values.from_wire(provider.schema, request.news)
+        olds = with_hidden_values_declared(olds, values.from_wire(provider.schema, OLD_INPUTS.get())[0], news)
         ignored = [values.python_path(provider.schema, path) for path in request.ignore_changes]
         news = with_ignored_as_recorded(news, olds, ignored)
         id_ = split_scoped_id(request.type, request.resource_id, news)

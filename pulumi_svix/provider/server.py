@@ -53,12 +53,33 @@ def _plain_errors(handler: Any) -> Any:
     return method
 
 
+def _with_old_inputs(handler: Any) -> Any:
+    """Diff and Update with the request's old inputs at hand (``plugin.OLD_INPUTS``): the SDK's request
+    objects leave them out."""
+    async def method(self, request, context):
+        from pulumi.provider.experimental.property_value import PropertyValue
+
+        from .plugin import OLD_INPUTS
+
+        token = OLD_INPUTS.set(PropertyValue.unmarshal_map(request.old_inputs))
+        try:
+            return await handler(self, request, context)
+        finally:
+            OLD_INPUTS.reset(token)
+
+    method.__name__ = handler.__name__
+    return method
+
+
 class SvixServicer(ProviderServicer):
     """The SDK's servicer, with plain messages for pulumi-svix's own errors."""
 
 
 for _name in HANDLED:
-    setattr(SvixServicer, _name, _plain_errors(getattr(ProviderServicer, _name)))
+    _handler = getattr(ProviderServicer, _name)
+    if _name in ("Diff", "Update"):
+        _handler = _with_old_inputs(_handler)
+    setattr(SvixServicer, _name, _plain_errors(_handler))
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -33,10 +33,10 @@ def to_python(value: PropertyValue) -> Any:
 
 
 def from_python(value: Any, secret: bool = False) -> PropertyValue:
-    """A Python value on the wire (ints as doubles, the ``UNKNOWN`` sentinel as computed)."""
-    if isinstance(value, str) and value == UNKNOWN:
-        out = PropertyValue.computed()
-    elif value is None or isinstance(value, (bool, str)):
+    """A Python value on the wire (ints as doubles). An unknown stays the ``UNKNOWN`` sentinel string: that is
+    how the protocol encodes it, and this SDK's ``PropertyValue.computed()`` cannot be marshalled inside a list
+    or map."""
+    if value is None or isinstance(value, (bool, str)):
         out = PropertyValue(value)
     elif isinstance(value, (int, float)):
         out = PropertyValue(float(value))

@@ -5,7 +5,11 @@ changes the spec between ``up``s, reusing one stack: what changed must be update
 schema.yaml says, the server must show the declared values, and a preview right after every ``up`` must
 propose nothing (no perpetual diff).
 
-Every test runs on both flavors of the emulator (``[cloud]``, ``[oss]``: the self-hosted svix-server).
+Every test runs on both flavors of the emulator (``[cloud]``, ``[oss]``: the self-hosted svix-server), and
+through both faces of the package (the ``svix`` fixture: ``[dynamic]``, the dynamic resources of
+``pulumi_svix``; ``[plugin]``, ``pulumi_svix.native``, served by the ``pulumi-resource-svix`` plugin). The
+plugin runs the same provider code as the dynamic resources, so its checks run on the ``cloud`` flavor only
+(conftest.py deselects ``[oss-plugin]``), which bounds the suite's time.
 Applications, endpoints and event types are tested in programs without an Integration and without what
 only Svix cloud can hold (a group name, more than one feature flag), so a server without the Integration
 API runs all of those checks; the Integration's lifecycle has tests of its own, which skip there.
@@ -21,7 +25,6 @@ from typing import Any
 import pulumi
 import pytest
 
-import pulumi_svix as svix
 from pulumi_svix.resources._ownership import OWNER_KEY
 from tests.e2e.conftest import RUN_ID, filter_types, target_params
 
@@ -42,6 +45,11 @@ def declared(props: dict[str, Any]) -> dict[str, Any]:
 def lowered(names: list[str]) -> list[str]:
     """Header names compare case-insensitively (HTTP); Svix may report them in either case."""
     return sorted(name.lower() for name in names)
+
+
+def is_svix_resource(resource: dict) -> bool:
+    """One of the four resources in state, of either face (``pulumi-python:dynamic/…`` or ``svix:index:…``)."""
+    return resource["type"].startswith(("pulumi-python:dynamic/", "svix:index:"))
 
 
 def changes(result) -> dict[str, int]:
@@ -105,7 +113,7 @@ def mutable_spec(target, step: int) -> dict[str, dict]:
     return steps[step]
 
 
-def build_program(spec: dict[str, dict]):
+def build_program(svix, spec: dict[str, dict]):
     """The inline program: the resources of ``spec`` (read at each run, so tests can change it)."""
 
     def program() -> None:
@@ -162,9 +170,9 @@ def assert_server_shows(target, app_id: str, spec: dict[str, dict]) -> None:
         assert server_feature_flags(target, event_type) == sorted(et_spec.get("feature_flags", [])), key
 
 
-def test_every_mutable_property_updates_in_place(target, new_stack):
+def test_every_mutable_property_updates_in_place(target, new_stack, svix):
     spec = mutable_spec(target, 0)
-    stack = new_stack(build_program(spec))
+    stack = new_stack(build_program(svix, spec))
     # Before anything exists, ids are unknown: check lets unknowns through, preview plans the creates.
     assert stack.preview().change_summary == {"create": 6}
     up = stack.up_converged()
@@ -183,10 +191,12 @@ def test_every_mutable_property_updates_in_place(target, new_stack):
         assert_server_shows(target, app_id, spec)
     # Header values given as plain strings are still secret in state and output.
     stack.assert_no_plain_secrets({k: v for k, v in header_values.items() if v})
+    if svix.__name__ == "pulumi_svix.native":  # the plugin face's state holds no pickled provider
+        assert not [r["urn"] for r in stack.resources() if "__provider" in (r.get("inputs") or {})]
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_integration_properties_update_in_place(target, new_stack):
+def test_integration_properties_update_in_place(target, new_stack, svix):
     target.require_integrations()
     api = target.api
     steps = [dict(name="Zap", feature_flags=["f1"]), dict(name="Zap 2", feature_flags=["f3", "f2"]),
@@ -220,7 +230,7 @@ def test_integration_properties_update_in_place(target, new_stack):
 
 # --- replace ---------------------------------------------------------------------------------------
 
-def test_app_id_and_event_type_name_changes_replace(target, new_stack):
+def test_app_id_and_event_type_name_changes_replace(target, new_stack, svix):
     api = target.api
     spec = {"app": "first", "expunged": et_name("rep", "x1"), "archived": et_name("rep", "y1")}
     for name in (et_name("rep", "y1"), et_name("rep", "y2")):  # archived by the test: expunged after it
@@ -259,7 +269,7 @@ def test_app_id_and_event_type_name_changes_replace(target, new_stack):
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_integration_app_id_change_replaces(target, new_stack):
+def test_integration_app_id_change_replaces(target, new_stack, svix):
     target.require_integrations()
     api = target.api
     spec = {"app": "first"}
@@ -288,7 +298,7 @@ def test_integration_app_id_change_replaces(target, new_stack):
 
 # --- secret and key rotation -----------------------------------------------------------------------
 
-def test_secret_rotation_keeps_the_endpoint(target, new_stack):
+def test_secret_rotation_keeps_the_endpoint(target, new_stack, svix):
     api = target.api
     spec: dict[str, Any] = {"secret": None, "secret_trigger": None}
 
@@ -347,7 +357,7 @@ def test_secret_rotation_keeps_the_endpoint(target, new_stack):
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_key_rotation_keeps_the_integration(target, new_stack):
+def test_key_rotation_keeps_the_integration(target, new_stack, svix):
     target.require_integrations()
     api = target.api
     spec: dict[str, Any] = {"key_trigger": None}
@@ -383,7 +393,7 @@ def test_key_rotation_keeps_the_integration(target, new_stack):
 
 # --- out-of-band deletes and changes ----------------------------------------------------------------
 
-def test_refresh_sees_out_of_band_changes_and_up_restores(target, new_stack):
+def test_refresh_sees_out_of_band_changes_and_up_restores(target, new_stack, svix):
     api = target.api
     a, b, c = (et_name("oob", n) for n in "abc")
     auth = "Bearer oob-" + secrets.token_hex(8)
@@ -445,7 +455,7 @@ def test_refresh_sees_out_of_band_changes_and_up_restores(target, new_stack):
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_refresh_sees_an_integration_deleted_out_of_band_and_up_recreates_it(target, new_stack):
+def test_refresh_sees_an_integration_deleted_out_of_band_and_up_recreates_it(target, new_stack, svix):
     target.require_integrations()
     api = target.api
 
@@ -499,7 +509,7 @@ def assert_no_change_runs_are_quiet(target, stack) -> None:
     assert changes(up) == {} and calls == {}, (up.summary.resource_changes, calls)
 
 
-def test_no_change_runs_make_no_writes(target, new_stack):
+def test_no_change_runs_make_no_writes(target, new_stack, svix):
     target.require_emulator("it counts the requests the server received")
 
     def program() -> None:
@@ -514,7 +524,7 @@ def test_no_change_runs_make_no_writes(target, new_stack):
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_no_change_runs_with_an_integration_make_no_writes(target, new_stack):
+def test_no_change_runs_with_an_integration_make_no_writes(target, new_stack, svix):
     target.require_emulator("it counts the requests the server received")
     target.require_integrations()
 
@@ -529,7 +539,7 @@ def test_no_change_runs_with_an_integration_make_no_writes(target, new_stack):
 
 # --- adopt and get ---------------------------------------------------------------------------------
 
-def test_adopt_takes_over_existing_objects_without_duplicates(target, new_stack):
+def test_adopt_takes_over_existing_objects_without_duplicates(target, new_stack, svix):
     api = target.api
     uid, name = target.unique("adopt-app"), et_name("adopt", "a")
     existing_et = api.call("POST", "/api/v1/event-type", {"name": name, "description": "made by hand"})
@@ -551,7 +561,7 @@ def test_adopt_takes_over_existing_objects_without_duplicates(target, new_stack)
     assert changes(up) == {"create": 4}  # the three and the stack
     # Same objects (same ids), one of each, now in the declared state.
     assert {r["type"].rsplit(":", 1)[-1]: r["id"] for r in stack.resources()
-            if r["type"].startswith("pulumi-python:dynamic/")} == {
+            if is_svix_resource(r)} == {
         "EventType": name, "Application": app["id"], "Endpoint": endpoint["id"]}
     assert api.app(uid)["name"] == "Declared"
     [live_endpoint] = api.endpoints(app["id"])
@@ -564,7 +574,7 @@ def test_adopt_takes_over_existing_objects_without_duplicates(target, new_stack)
 
 
 @pytest.mark.parametrize("target", target_params("cloud"), indirect=True)  # Integrations: Svix Cloud only
-def test_adopt_takes_over_an_existing_integration_without_duplicates(target, new_stack):
+def test_adopt_takes_over_an_existing_integration_without_duplicates(target, new_stack, svix):
     target.require_integrations()
     api = target.api
     uid = target.unique("adopt-integ-app")
@@ -581,7 +591,7 @@ def test_adopt_takes_over_an_existing_integration_without_duplicates(target, new
     up = stack.up_converged()
     assert changes(up) == {"create": 3}  # the two and the stack
     assert {r["type"].rsplit(":", 1)[-1]: r["id"] for r in stack.resources()
-            if r["type"].startswith("pulumi-python:dynamic/")} == {
+            if is_svix_resource(r)} == {
         "Application": app["id"], "Integration": integration["id"]}
     [live_integration] = api.integrations(app["id"])
     assert (live_integration["id"], live_integration["featureFlags"]) == (integration["id"], ["ff"])
@@ -592,7 +602,7 @@ def test_adopt_takes_over_an_existing_integration_without_duplicates(target, new
     assert api.app(uid) is None
 
 
-def test_get_tracks_existing_objects_through_the_engine(target, new_stack):
+def test_get_tracks_existing_objects_through_the_engine(target, new_stack, svix):
     api = target.api
     uid, name = target.unique("get-app"), et_name("get", "a")
     api.call("POST", "/api/v1/event-type", {"name": name, "description": "looked up"})
@@ -629,7 +639,7 @@ def test_get_tracks_existing_objects_through_the_engine(target, new_stack):
     assert api.event_type(name)["archived"] is False
 
 
-def test_get_of_an_object_that_does_not_exist_fails_the_up(target, new_stack):
+def test_get_of_an_object_that_does_not_exist_fails_the_up(target, new_stack, svix):
     """``X.get`` of an id Svix does not hold is an error naming it, not an empty success."""
     def program() -> None:
         svix.Application.get("app", "app_2zDoesNotExist0000000000000")

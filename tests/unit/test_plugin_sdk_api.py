@@ -48,6 +48,12 @@ def test_property_values():
     assert PropertyValue.computed().type == PropertyValueType.COMPUTED
     assert PropertyValue("x").with_secret(True).is_secret
     assert PropertyValue.unmarshal_map(PropertyValue.marshal_map({"k": value}))["k"] == value
+    # Unknowns travel as the protocol's sentinel string both ways (this SDK version unmarshals them as that
+    # string and cannot marshal a nested Computed): values.py relies on both.
+    from pulumi_svix.resources._engine import UNKNOWN
+
+    nested = PropertyValue([PropertyValue(UNKNOWN)])
+    assert PropertyValue.unmarshal(nested.marshal()).value[0].value == UNKNOWN
 
 
 def test_the_servicer_handlers_we_wrap_exist_and_reraise_with_the_original_as_context():
