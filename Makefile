@@ -30,7 +30,7 @@ test-fast: venv
 	$(VPY) -m pytest -m "not engine" $(PYTEST_ARGS)
 
 demo: venv engine
-	$(VPY) scripts/demo.py
+	$(VPY) scripts/demo.py $(DEMO_ARGS)
 
 bench: venv engine
 	$(VPY) -m bench $(BENCH_ARGS)

@@ -301,7 +301,11 @@ def summary(results: list[Result]) -> str:
     if not failed:
         endpoints = len({r.endpoint_id for r in sent})
         return f"all {len(sent)} deliveries accepted ({endpoints} endpoints)"
-    named = "; ".join(f"endpoint {r.endpoint} of application {r.application} ({r.event_type})" for r in failed)
+    by_endpoint: dict[tuple[str, str], list[str]] = {}
+    for r in failed:
+        by_endpoint.setdefault((r.application, r.endpoint), []).append(r.event_type or "-")
+    named = "; ".join(f"endpoint {endpoint} of application {app} ({', '.join(types)})"
+                      for (app, endpoint), types in by_endpoint.items())
     return f"{len(failed)} of {len(sent)} deliveries failed: {named}"
 
 

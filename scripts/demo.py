@@ -11,6 +11,14 @@ By default against a local Svix emulator (database .demo/emulator.sqlite3); with
   5. pulumi preview --expect-no-changes
   6. stop the emulator (always, also after a failure)
 
+`--with-receivers` (emulator only) also stands in for the customers: local webhook receivers
+(scripts/receivers.py, on 127.0.0.1, where the emulator delivers) get the endpoint URLs (the stack's
+`webhookBaseUrl`), check every delivery's Svix signature with the endpoint's signing secret, and after
+the preview `pulumi-svix verify` sends each customer a test message per event type and prints who
+accepted. `--failing-receiver acme/billing` makes that receiver answer 500 (verify then fails, and so
+does the demo). Receivers and emulator are stopped on exit, also after a failure. A later run without
+`--with-receivers` points the endpoints back at the example's default URL.
+
 `--refresh` makes the run honest about what is really on the server (an emulator database deleted
 in between is simply recreated); `--run-program` makes that refresh use the current svix:* config:
 without it Pulumi refreshes with the provider config recorded by the previous run, whose emulator
@@ -22,6 +30,7 @@ config file lives in .demo/ too (not in examples/quickstart/), so the example fo
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -29,6 +38,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from engine_env import REPO_ROOT, TOOLS_BIN, engine_env
 
@@ -38,6 +48,10 @@ STATE_DIR = DEMO_DIR / "state"
 EXAMPLE_DIR = REPO_ROOT / "examples" / "quickstart"
 EMULATOR_DB = DEMO_DIR / "emulator.sqlite3"
 EMULATOR_LOG = DEMO_DIR / "emulator.log"
+VERIFY_TIMEOUT_SECONDS = 30
+# No retries of failed deliveries (Svix retries after 5 s, 5 min, ...): the demo stops its emulator right after
+# verify, and retries left in its database would reach whatever listens on that port at a later run.
+RETRY_SCHEDULE = ()
 
 
 class StepFailed(Exception):
@@ -120,6 +134,82 @@ def ensure_stack(target: Target, env: dict[str, str], *, on_emulator: bool) -> N
         generated.replace(target.config_file)
 
 
+def configured(target: Target, env: dict[str, str], key: str) -> str | None:
+    result = subprocess.run(pulumi(target, "config", "get", key), cwd=EXAMPLE_DIR, env=env, text=True,
+                            capture_output=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def receiver_port(target: Target, env: dict[str, str]) -> int:
+    """The port of the receivers' previous run when it is free (the endpoint URLs stay the same, so `up`
+    changes nothing), else 0 (a free one)."""
+    previous = urlsplit(configured(target, env, "webhookBaseUrl") or "")
+    if previous.hostname != "127.0.0.1" or not previous.port:
+        return 0
+    import socket
+
+    with socket.socket() as probe:
+        # As the receivers' server binds (SO_REUSEADDR): the last run's closed connections may linger in TIME_WAIT.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", previous.port))
+        except OSError:
+            return 0
+    return previous.port
+
+
+def configure_webhook_url(target: Target, env: dict[str, str], receivers_url: str | None) -> None:
+    """The endpoints' base URL: the receivers', or (without them) the example's default again."""
+    if receivers_url:
+        run("set webhookBaseUrl", pulumi(target, "config", "set", "webhookBaseUrl", receivers_url), env)
+        say(f"config: webhookBaseUrl={receivers_url} (the receivers)")
+    elif urlsplit(configured(target, env, "webhookBaseUrl") or "").hostname == "127.0.0.1":
+        run("clear webhookBaseUrl", pulumi(target, "config", "rm", "webhookBaseUrl"), env)
+        say("config: webhookBaseUrl removed (a --with-receivers run had set it): the example's default URL")
+
+
+def route_receivers(receivers, target: Target, env: dict[str, str], failing: list[str]) -> list[str]:
+    """One receiver per endpoint of the stack, checking signatures with its signing secret (read from the
+    stack's outputs, never printed); the customers, whose applications verify then targets."""
+    listing = run("read signing secrets", pulumi(target, "stack", "output", "signing_secrets", "--show-secrets",
+                                                 "--json", with_config=False), env, capture=True)
+    signing_secrets = json.loads(listing)
+    for customer, endpoints in signing_secrets.items():
+        for name, secret in endpoints.items():
+            path = f"{customer}/{name}"
+            receivers.route(path, secret=secret, status=500 if path in failing else 204)
+    unknown = sorted(set(failing) - {f"{c}/{n}" for c, eps in signing_secrets.items() for n in eps})
+    if unknown:
+        raise StepFailed(f"step 'route receivers' failed: no endpoint {', '.join(unknown)} "
+                         f"(--failing-receiver takes CUSTOMER/billing or CUSTOMER/users)")
+    say(f"receivers at {receivers.url}: " + ", ".join(sorted(receivers.routes))
+        + (f" ({', '.join(failing)} answering 500)" if failing else ""))
+    return list(signing_secrets)
+
+
+def verify(target: Target, customers: list[str]) -> None:
+    """`pulumi-svix verify` against the emulator (its token in the environment, not on the command line)."""
+    args = ["verify", "--server-url", target.server_url, "--timeout", str(VERIFY_TIMEOUT_SECONDS)]
+    for customer in customers:
+        args += ["--app", customer]
+    say("pulumi-svix " + " ".join(args))
+    result = subprocess.run([sys.executable, "-m", "pulumi_svix.cli", *args], cwd=REPO_ROOT,
+                            env={**os.environ, "SVIX_AUTH_TOKEN": target.token}, text=True)
+    if result.returncode != 0:
+        raise StepFailed(f"step 'verify' failed: `pulumi-svix verify` exited with code {result.returncode} "
+                         "(see its table above)")
+
+
+def report_receivers(receivers) -> None:
+    received = receivers.deliveries
+    answers: dict[int, int] = {}
+    for delivery in received:
+        answers[delivery.answered] = answers.get(delivery.answered, 0) + 1
+    signed = sum(1 for d in received if d.signature_ok)
+    say(f"receivers got {len(received)} deliveries ({signed} with a valid Svix signature); answered "
+        + ", ".join(f"{status} x{count}" for status, count in sorted(answers.items())))
+
+
 def configure_stack(target: Target, env: dict[str, str]) -> None:
     """Points the stack's svix:* config at the target (emptied where the environment should decide)."""
     if target.server_url:
@@ -146,16 +236,19 @@ def external_target() -> Target | None:
     return Target("svix", f"the Svix server at {where} (SVIX_AUTH_TOKEN is set)", server_url, None)
 
 
-def demo() -> None:
+def demo(with_receivers: bool = False, failing: list[str] | None = None) -> None:
     if not os.access(TOOLS_BIN / "pulumi", os.X_OK):
         raise StepFailed(f"step 'find engine' failed: no pulumi in {TOOLS_BIN}; run `make demo` (it runs `make engine`)")
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **engine_env(STATE_DIR)}
     target = external_target()
     on_emulator = target is None
+    if with_receivers and not on_emulator:
+        raise StepFailed("--with-receivers needs the local emulator: a Svix server cannot deliver to receivers on "
+                         "127.0.0.1 (unset SVIX_AUTH_TOKEN, or run `pulumi-svix verify` against your own endpoints)")
     if on_emulator:
         target = Target("demo", "the local Svix emulator", None, None)
-    total = 6 if on_emulator else 4
+    total = (6 if on_emulator else 4) + (2 if with_receivers else 0)
     number = 0
 
     def step(text: str) -> None:
@@ -169,15 +262,21 @@ def demo() -> None:
     step(f"Preparing stack {target.stack!r}")
     ensure_stack(target, env, on_emulator=on_emulator)
 
-    emulator = None
+    emulator = receivers = None
     try:
+        if with_receivers:
+            from receivers import Receivers
+
+            step("Starting the webhook receivers (the customers' endpoints)")
+            receivers = Receivers(port=receiver_port(target, env)).start()
+            say(f"receivers listening on {receivers.url}")
         if on_emulator:
             from pulumi_svix.emulator.runner import Emulator, EmulatorError
 
             step(f"Starting the Svix emulator (database {shown(EMULATOR_DB)})")
             # A fresh random token each run: it only has to match between the emulator and the stack config.
             emulator = Emulator(db=EMULATOR_DB, token=f"testsk_demo-{secrets.token_hex(16)}", port=0,
-                                log_path=EMULATOR_LOG)
+                                log_path=EMULATOR_LOG, retry_schedule=RETRY_SCHEDULE)
             try:
                 emulator.start()
             except EmulatorError as error:
@@ -185,6 +284,8 @@ def demo() -> None:
             say(f"emulator listening on {emulator.url} (log: {shown(EMULATOR_LOG)})")
             target.server_url, target.token = emulator.url, emulator.token
         configure_stack(target, env)
+        if on_emulator:
+            configure_webhook_url(target, env, receivers.url if receivers else None)
 
         step("pulumi up (creates what is missing; a no-op when already converged)")
         run("pulumi up", pulumi(target, "up", "--yes", "--refresh", "--run-program"), env)
@@ -194,7 +295,18 @@ def demo() -> None:
 
         step("pulumi preview --expect-no-changes (the configuration is converged)")
         run("pulumi preview", pulumi(target, "preview", "--expect-no-changes"), env)
+
+        if receivers is not None:
+            step("pulumi-svix verify (a test message per customer and event type; who accepted?)")
+            customers = route_receivers(receivers, target, env, failing or [])
+            try:
+                verify(target, customers)
+            finally:
+                report_receivers(receivers)
     finally:
+        if receivers is not None:
+            receivers.stop()
+            say("receivers stopped")
         if emulator is not None:
             step("Stopping the emulator")
             stats = None
@@ -208,10 +320,17 @@ def demo() -> None:
             say(f"emulator stopped{served}; its data stays in {shown(EMULATOR_DB)}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Deploy examples/quickstart and prove it converged (make demo).")
+    parser.add_argument("--with-receivers", action="store_true",
+                        help="local receivers stand in for the customers' endpoints; then pulumi-svix verify")
+    parser.add_argument("--failing-receiver", action="append", default=[], metavar="CUSTOMER/ENDPOINT",
+                        help="this receiver answers 500 (e.g. acme/billing); implies --with-receivers")
+    args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        demo()
+        demo(with_receivers=args.with_receivers or bool(args.failing_receiver),
+             failing=[path.strip("/") for path in args.failing_receiver])
     except StepFailed as failure:
         print(f"\ndemo: FAILED: {failure}", file=sys.stderr, flush=True)
         return 1

@@ -7,20 +7,27 @@ each emulator flavor delivering to local receivers (scripts/receivers.py) that c
 - a receiver answering 500 and one too slow for --timeout: exit 1, both named (HTTP 500 / no attempt within);
 - an unknown --app or --event-type: exit 2 in one line, nothing sent; only disabled endpoints: exit 1.
 
-The objects are made through the API (verify reads what any deploy made); the demo test runs the engine.
+The objects are made through the API (verify reads what any deploy made). The issue's "done when" runs the
+engine: ``make demo DEMO_ARGS="--failing-receiver acme/billing"`` (the quickstart, its customers' URLs served
+by local receivers) exits 1 naming that endpoint, ``--with-receivers`` then is all green with an unchanged
+stack, and a plain ``make demo`` points the endpoints back at the example's URL; no process is left behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
+from scripts.engine_env import REPO_ROOT
 from scripts.receivers import Receivers
 
 BIN = Path(sys.executable).parent / "pulumi-svix"
@@ -150,3 +157,71 @@ def test_nothing_to_verify_is_not_a_success(target, receivers):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "not targeted: endpoint disabled" in done.stdout and "nothing verified" in done.stdout
     assert receivers.deliveries == []
+
+
+# --- the demo: the quickstart deployed by `make demo`, its customers' URLs served by local receivers -----------
+
+def run_demo(demo_dir: Path, log: Path, *demo_args: str, timeout: float = 400) -> subprocess.CompletedProcess:
+    """`make demo DEMO_ARGS=...` on its own emulator, in its own process group (killed whole if it hangs)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SVIX_AUTH_TOKEN", "SVIX_TOKEN", "SVIX_SERVER_URL")}
+    env["PULUMI_SVIX_DEMO_DIR"] = str(demo_dir)
+    with open(log, "w") as out:
+        process = subprocess.Popen(["make", "--no-print-directory", "demo", f"DEMO_ARGS={' '.join(demo_args)}"],
+                                   cwd=REPO_ROOT, env=env, text=True, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, log.read_text())
+
+
+def left_running(demo_dir: Path) -> list[str]:
+    """Processes of the demo still alive: its emulator (its database is in demo_dir) or anything else there."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if str(demo_dir) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def receivers_url(output: str) -> str:
+    return re.search(r"webhookBaseUrl=(http://127\.0\.0\.1:\d+) \(the receivers\)", output).group(1)
+
+
+@pytest.mark.engine
+def test_demo_with_receivers_verifies_the_quickstart_and_names_a_failing_receiver(tmp_path):
+    demo_dir = tmp_path / "demo"
+    started = time.monotonic()
+
+    failing = run_demo(demo_dir, tmp_path / "demo-1.log", "--failing-receiver", "acme/billing")
+    assert failing.returncode != 0, failing.stdout  # make's own code (2) for a demo that exited with 1
+    for event_type in ("invoice.failed", "invoice.paid"):
+        assert re.search(rf"^acme +billing +{re.escape(event_type)} +FAILED: HTTP 500, \d+ ms$", failing.stdout,
+                         re.MULTILINE), failing.stdout
+    assert ("2 of 12 deliveries failed: endpoint billing of application acme (invoice.failed, invoice.paid)"
+            in failing.stdout)
+    assert "demo: FAILED: step 'verify' failed: `pulumi-svix verify` exited with code 1" in failing.stdout
+    assert "receivers stopped" in failing.stdout and "emulator stopped" in failing.stdout
+    assert left_running(demo_dir) == []
+
+    green = run_demo(demo_dir, tmp_path / "demo-2.log", "--with-receivers")
+    assert green.returncode == 0, green.stdout
+    assert len(re.findall(r"accepted \(HTTP 204, \d+ ms\)$", green.stdout, re.MULTILINE)) == 12
+    assert "all 12 deliveries accepted (6 endpoints)" in green.stdout
+    assert "receivers got 12 deliveries (12 with a valid Svix signature); answered 204 x12" in green.stdout
+    # The receivers came back on the same port: the endpoint URLs stayed, so `up` changed nothing.
+    assert receivers_url(green.stdout) == receivers_url(failing.stdout)
+    assert "17 unchanged" in green.stdout.split("pulumi up")[1].split("Stack outputs")[0], green.stdout
+    assert left_running(demo_dir) == []
+
+    plain = run_demo(demo_dir, tmp_path / "demo-3.log")  # `make demo` as ever: the example's URLs again
+    assert plain.returncode == 0, plain.stdout
+    assert "webhookBaseUrl removed" in plain.stdout
+    assert "receivers listening" not in plain.stdout and "pulumi-svix verify" not in plain.stdout
+    assert "~ 6 updated" in plain.stdout and "[diff: ~url]" in plain.stdout, plain.stdout  # the endpoints' URLs
+    assert left_running(demo_dir) == []
+    print(f"three demo runs (failing receiver, all green, plain): {time.monotonic() - started:.0f} s")

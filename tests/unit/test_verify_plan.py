@@ -114,9 +114,11 @@ def test_the_table_has_a_row_per_endpoint_and_event_type():
     assert "not targeted: endpoint disabled" in lines[3]
 
 
-def test_the_summary_names_each_failing_endpoint():
-    text = summary(rows())
-    assert "1 of 2 deliveries failed" in text and "users of application acme (user.created)" in text
+def test_the_summary_names_each_failing_endpoint_once_with_its_event_types():
+    failing_twice = rows() + [Result("acme", "app_1", "users", "ep_2", "https://h/acme/users", "user.deleted",
+                                     "failed", detail="no attempt within 60 s")]
+    text = summary(failing_twice)
+    assert text == "2 of 3 deliveries failed: endpoint users of application acme (user.created, user.deleted)"
     ok = summary(rows()[:1])
     assert ok.startswith("all 1 deliveries accepted"), ok
 
