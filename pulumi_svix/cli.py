@@ -316,6 +316,10 @@ def run_verify(args: argparse.Namespace) -> int:
         progress.done()
         print(f"pulumi-svix verify: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the messages already sent are delivered all the same
+        progress.done()
+        print("pulumi-svix verify: interrupted", file=sys.stderr)
+        return 130
     progress.done()
     if args.json:
         print(verify.render_json(results, settings.server_url))

@@ -70,3 +70,15 @@ def test_an_unreachable_server_is_one_line_without_the_token(monkeypatch, capsys
     assert out.out == "" and out.err.count("\n") == 1, out
     assert out.err.startswith(f"pulumi-svix verify: could not reach Svix at http://127.0.0.1:{port}")
     assert "testsk_secret-token" not in out.err
+
+
+def test_an_interrupted_verify_is_one_line(monkeypatch, capsys):
+    from pulumi_svix import verify
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+    monkeypatch.setattr(verify, "verify", interrupted)
+    assert cli.main(["verify", "--app", "acme", "--server-url", "http://127.0.0.1:9"]) == 130
+    assert capsys.readouterr().err == "pulumi-svix verify: interrupted\n"
