@@ -17,7 +17,8 @@ from . import errors
 from .api_apps import find_app
 from .api_endpoints import find_endpoint
 from .api_messages import find_message, message_filters, message_view, query_time
-from .common import bodies, flavor, list_response, now, pagination, parse_body, query_bool, store
+from .common import (bodies, flavor, list_response, no_content, now, pagination, parse_body,
+                     query_bool, store)
 from .delivery import FAIL, MANUAL, PENDING, SENDING, STATUS_TEXT, SUCCESS
 from .ids import TASK_PREFIX, new_id
 
@@ -103,6 +104,19 @@ async def get_attempt(request: Request, app_id: str, msg_id: str, attempt_id: st
     if attempt is None:
         raise errors.not_found()
     return attempt
+
+
+@router.delete(MESSAGE + "/attempt/{attempt_id}/content")
+async def expunge_attempt_content(request: Request, app_id: str, msg_id: str, attempt_id: str):
+    """Forget the response body an endpoint answered (it may hold sensitive content)."""
+    message = find_message(request, find_app(request, app_id), msg_id)
+    db = store(request)
+    attempt = db.get_attempt(message["id"], attempt_id)
+    if attempt is None:
+        raise errors.not_found()
+    attempt["response"] = ""
+    db.update_attempt(attempt)
+    return no_content()
 
 
 # --- what was sent where ------------------------------------------------------------------

@@ -17,12 +17,15 @@ from fastapi.responses import JSONResponse
 
 from . import errors
 from .api_apps import find_app
-from .common import bodies, flavor, list_response, now, pagination, parse_body, query_bool, store
+from .common import (bodies, flavor, list_response, no_content, now, pagination, parse_body,
+                     query_bool, store)
 from .delivery import SENDING
 from .ids import APP_PREFIX, MESSAGE_PREFIX, new_id
 
 router = APIRouter()
+precheck_router = APIRouter()  # Svix Cloud only: not in the self-hosted server's document
 BASE = "/api/v1/app/{app_id}/msg"
+EXPUNGED_PAYLOAD = {"expired": True}  # what svix-server shows once a payload is gone
 
 
 # --- shared with api_attempts -------------------------------------------------------------
@@ -160,6 +163,27 @@ async def get_message(request: Request, app_id: str, msg_id: str):
     app = find_app(request, app_id)
     with_content = query_bool(request, "with_content", True)
     return message_view(request, find_message(request, app, msg_id), with_content)
+
+
+@router.delete(BASE + "/{msg_id}/content")
+async def expunge_content(request: Request, app_id: str, msg_id: str):
+    """Forget the payload (sent by mistake with sensitive content): it can no longer be sent."""
+    doc = find_message(request, find_app(request, app_id), msg_id)
+    doc["payload"] = EXPUNGED_PAYLOAD
+    doc["_expunged"] = True
+    store(request).update_message(doc)
+    return no_content()
+
+
+@precheck_router.post(BASE + "/precheck/active")
+async def precheck(request: Request, app_id: str):
+    """Would a message of this type (and channels) go to any endpoint?"""
+    find_app(request, app_id)
+    data = await parse_body(request, bodies(request).MessagePrecheckIn)
+    app = find_app(request, app_id)
+    targets = matching_endpoints(store(request).children("endpoint", app["id"]),
+                                 data.event_type, data.channels)
+    return {"active": bool(targets)}
 
 
 def _newest_first(request: Request) -> dict:

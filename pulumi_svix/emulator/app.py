@@ -41,10 +41,9 @@ def create_app(*, store: Store, token: str, faults: FaultConfig = FaultConfig(),
     if flavor.serves_integrations:
         modules.append(api_integrations)
     routers = [module.router for module in modules]
-    if flavor.serves_replay_missing:
-        routers.append(api_attempts.replay_router)
-    if flavor.serves_expire_all:
-        routers.append(api_auth.expire_router)
+    if flavor.serves_cloud_extras:
+        routers += [api_attempts.replay_router, api_messages.precheck_router,
+                    api_auth.expire_router]
     for router in routers:
         api.include_router(router)
     api.add_api_route("/api/v1/health", health, methods=["GET"])

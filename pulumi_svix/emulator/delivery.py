@@ -151,9 +151,16 @@ class Delivery:
     def _begin(self, task: Task) -> None:
         endpoint = self.store.get("endpoint", task.endpoint_id, parent=task.app_id)
         message = self.store.message_by_id(task.msg_id)
-        if endpoint is None or message is None or endpoint.get("disabled"):
-            # Svix: a removed or disabled endpoint gets no more attempts.
+        if (endpoint is None or message is None or endpoint.get("disabled")
+                or message.get("_expunged")):
+            # Svix: a removed or disabled endpoint gets no more attempts; nor does a message
+            # whose payload was deleted.
             self.store.drop_task(task, FAIL)
+            return
+        state = self.store.destination(task.msg_id, task.endpoint_id)
+        if task.trigger_type == SCHEDULED and state and state[0] in (SUCCESS, FAIL):
+            # A scheduled retry after a resend settled it (svix-server skips it too).
+            self.store.drop_task(task, None)
             return
         now = time.time()
         rate = endpoint.get("throttleRate")

@@ -29,8 +29,8 @@ class Cloud:
     app_list_filters = True  # the exclude_apps_with_* query parameters
     unauthorized_detail = "Incorrect authentication credentials."
     min_limit = 1
-    serves_replay_missing = True  # POST …/endpoint/{id}/replay-missing
-    serves_expire_all = True  # POST /api/v1/auth/app/{app_id}/expire-all
+    # replay-missing, message precheck, auth expire-all: absent from the server's document
+    serves_cloud_extras = True
 
     def route_miss(self, status: int, detail: str, headers=None) -> Response:
         """No route or no such method: Svix's error shape."""
@@ -76,12 +76,14 @@ class SelfHosted(Cloud):
     name = "oss"
     bodies = models_oss
     serves_integrations = False  # no integration routes at all
-    absent_api = re.compile(r"^/api/v1/app/[^/]+/integration(/.*)?$")
+    # The Integration API, and the Svix Cloud operations of ``serves_cloud_extras``.
+    absent_api = re.compile(r"^/api/v1/(app/[^/]+/integration(/.*)?|auth/app/[^/]+/expire-all"
+                            r"|app/[^/]+/endpoint/[^/]+/replay-missing"
+                            r"|app/[^/]+/msg/precheck/active)$")
     app_list_filters = False  # unknown query parameters, ignored like unknown body fields
     unauthorized_detail = "Invalid token"
     min_limit = 0  # limit=0 is an empty page, not a 422
-    serves_replay_missing = False  # not in the server's document
-    serves_expire_all = False
+    serves_cloud_extras = False
 
     def message_view(self, doc: dict) -> dict:
         """No ``tags`` (the server has none)."""

@@ -269,6 +269,11 @@ class MessageIn(In):
     _tags = field_validator("tags", check_fields=False)(_unique)  # oss: no tags
 
 
+class MessagePrecheckIn(In):
+    event_type: Name
+    channels: Optional[Annotated[list[Channel], Field(min_length=1, max_length=10)]] = None
+
+
 class RecoverIn(In):
     """Also ReplayIn. Timestamps are RFC 3339 text in JSON, so this model is not strict."""
 

@@ -364,6 +364,14 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute(sql + " ORDER BY m.id", args)]
 
+    def update_message(self, doc: dict) -> None:
+        with self._lock:
+            self._db.execute("UPDATE message SET doc=? WHERE id=?", (json.dumps(doc), doc["id"]))
+
+    def update_attempt(self, doc: dict) -> None:
+        with self._lock:
+            self._db.execute("UPDATE attempt SET doc=? WHERE id=?", (json.dumps(doc), doc["id"]))
+
     def get_attempt(self, msg_id: str, attempt_id: str) -> dict | None:
         with self._lock:
             row = self._db.execute("SELECT doc FROM attempt WHERE msg_id=? AND id=?",
