@@ -108,9 +108,12 @@ def test_every_subscribed_endpoint_gets_a_recognisable_test_message_and_accepts_
     payloads = {d.path.rsplit("/", 1)[1]: d.payload for d in receivers.deliveries if d.path.endswith(("billing",
                                                                                                        "users"))}
     assert payloads == {"billing": EXAMPLE, "users": {"hello": "world"}}  # the example, else --payload
+    channels = {}
     for message_id in {row["messageId"] for row in doc["results"] if row["messageId"]}:
         message = target.api.get_json(f"/api/v1/app/{app['id']}/msg/{message_id}")
         assert message["eventId"].startswith("pulumi-svix-verify-")
+        channels[message["eventType"]] = message.get("channels")
+    assert channels == {paid: ["billing"], created: ["eu"]}  # one channel of each endpoint that filters on them
     print(f"verify of 4 deliveries ({target.flavor}): {took:.1f} s")
 
 
