@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -146,8 +147,6 @@ def receiver_port(target: Target, env: dict[str, str]) -> int:
     previous = urlsplit(configured(target, env, "webhookBaseUrl") or "")
     if previous.hostname != "127.0.0.1" or not previous.port:
         return 0
-    import socket
-
     with socket.socket() as probe:
         # As the receivers' server binds (SO_REUSEADDR): the last run's closed connections may linger in TIME_WAIT.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
