@@ -16,10 +16,12 @@ A create repeated by a later run (after an interrupted deploy) is made safe by u
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -42,6 +44,9 @@ BACKOFF_MAX = 8.0
 # server that answers too slowly ends the call here ("did not answer within 40 s"), not after 9
 # read timeouts. Read at each call, so tests can make it short.
 CALL_DEADLINE_SECONDS = 40.0
+# Connections kept per Svix server: as many as API calls can be in flight at once (the provider
+# host serves up to _servicer.PROVIDER_THREADS calls; an endpoint read sends 3 GETs side by side).
+POOL_SIZE = 64
 # A failed attempt is retried after these: the connection could not be made or was dropped, or the
 # answer did not come in time. (Bad URLs and the like are not retried: they cannot get better.)
 _RETRIED_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
@@ -124,13 +129,14 @@ class SvixClient:
         self._broken: str | None = None
         self._dialect = None  # which Svix this is, once a write needed to know (see dialect.py)
         self._dialect_lock = threading.Lock()
-        self.session = requests.Session()
+        self.session = _session_for(self.server_url)
         # No retries down there: _send retries every method (POSTs too: their idempotency key makes a
         # repeat safe) within the call's deadline.
         adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=0, raise_on_status=False),
-                              pool_connections=4, pool_maxsize=32)
+                              pool_connections=4, pool_maxsize=POOL_SIZE)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        self._side_by_side = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="pulumi-svix-get")
         self.session.headers.update(
             {
                 "authorization": f"Bearer {settings.token or ''}",
@@ -223,6 +229,12 @@ class SvixClient:
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)
 
+    def get_all(self, paths: list[str], *, missing_ok: bool = False) -> list[Any]:
+        """GETs of independent objects sent side by side: one round trip for all of them, not one
+        each. Returns the bodies in the order of ``paths``; the first failure (in that order) raises."""
+        futures = [self._side_by_side.submit(self.get, path, missing_ok=missing_ok) for path in paths]
+        return [future.result() for future in futures]
+
     def post(self, path: str, body: Any = None, **kw: Any) -> Any:
         return self.request("POST", path, json=body, **kw)
 
@@ -247,6 +259,21 @@ class SvixClient:
             if page.get("done", True) or not page.get("iterator"):
                 return items
             query["iterator"] = page["iterator"]
+
+
+def _session_for(server_url: str) -> requests.Session:
+    """A session whose environment settings are read once, not at every request.
+
+    With ``trust_env`` on (the default), ``requests`` reads the proxy variables, scans ``no_proxy``,
+    looks for a ``~/.netrc`` (whose credentials would replace our bearer token) and for a CA bundle
+    variable on every single request. The same settings are resolved here once for the Svix URL:
+    ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` are
+    honoured as before; ``.netrc`` is not (the token is the only credential we send)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies = requests.utils.get_environ_proxies(server_url)
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
 
 
 # One client per provider process and settings: the provider object itself must stay free of

@@ -35,6 +35,11 @@ from ._ownership import acting_for
 
 PROVIDER_KEY = "__provider"
 PATCHED_METHODS = ("Diff", "Create", "Update")
+# The provider host's gRPC server runs on ThreadPoolExecutor(max_workers=4): at most 4 calls (creates,
+# reads, deletes: each waits on Svix) at once, whatever the engine's --parallel (default 8). Widened
+# to this, it never binds: the engine sends at most --parallel operations at once, and the pool starts
+# a thread only when a call finds none idle. PULUMI_SVIX_PROVIDER_THREADS overrides it.
+PROVIDER_THREADS = 64
 _lock = threading.Lock()
 
 
@@ -45,6 +50,7 @@ def install() -> bool:
     servicer = getattr(main, "DynamicResourceProviderServicer", None)
     if servicer is None or not callable(getattr(main, "get_provider", None)):
         return False
+    widen_worker_pool(main)
     with _lock:
         if getattr(servicer, "_pulumi_svix", False):
             return True
@@ -58,6 +64,59 @@ def install() -> bool:
             cell.cell_contents = makers[name](cell.cell_contents, main)
         servicer._pulumi_svix = True
     return True
+
+
+def widen_worker_pool(main: Any, threads: Optional[int] = None) -> bool:
+    """Lets the provider host serve ``threads`` calls at once instead of 4. Fails safe: where the host
+    is not shaped as this expects (a future SDK), it keeps working with its own pool, and says so."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = threads or int(os.environ.get("PULUMI_SVIX_PROVIDER_THREADS") or PROVIDER_THREADS)
+    pool = _server_thread_pool(main)
+    if not isinstance(pool, ThreadPoolExecutor) or not isinstance(getattr(pool, "_max_workers", None), int) \
+            or not callable(getattr(pool, "_adjust_thread_count", None)) \
+            or not hasattr(pool, "_work_queue") or not hasattr(pool, "_idle_semaphore"):
+        print("pulumi-svix: warning: could not find the worker pool of pulumi.dynamic's provider host (a "
+              "Pulumi SDK change?); it serves its default number of calls at a time (4)", file=sys.stderr)
+        return False
+    with _lock:
+        if getattr(pool, "_pulumi_svix", False):
+            return True
+        pool._max_workers = max(pool._max_workers, wanted)  # read by _adjust_thread_count at each submit
+        pool._adjust_thread_count = _grow_while_calls_wait(pool, pool._adjust_thread_count)
+        pool._pulumi_svix = True
+        # Calls that came with the first one (a destroy's deletes arrive together) wait in the queue
+        # for the 4 threads: start threads for them now.
+        for _ in range(pool._work_queue.qsize()):
+            pool._adjust_thread_count()
+    return True
+
+
+def _grow_while_calls_wait(pool: Any, adjust: Callable) -> Callable:
+    """``ThreadPoolExecutor`` starts a thread at a submit only if it counts no idle one, and it counts
+    one more idle thread after every finished call, also when that thread went straight on to a
+    queued call: after a burst the pool stops growing while calls wait. A waiting call wins here."""
+    def adjust_thread_count() -> None:
+        if pool._work_queue.qsize() > 0:
+            while pool._idle_semaphore.acquire(timeout=0):
+                pass
+        adjust()
+
+    return adjust_thread_count
+
+
+def _server_thread_pool(main: Any) -> Any:
+    """The executor of the gRPC server that ``pulumi.dynamic``'s ``main()`` is serving, found in that
+    function's frame on the main thread (it waits there for as long as the process lives)."""
+    frame = sys._current_frames().get(threading.main_thread().ident)
+    while frame is not None:
+        if frame.f_code.co_name == "main" and frame.f_globals is getattr(main, "__dict__", None):
+            server = frame.f_locals.get("server")
+            state = getattr(server, "_state", None)
+            return getattr(state, "thread_pool", None)
+        frame = frame.f_back
+    return None
 
 
 def _wrapped_function_cell(wrapper: Any) -> Any:
