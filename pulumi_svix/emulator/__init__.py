@@ -6,9 +6,11 @@ Serve it with ``python -m pulumi_svix.emulator`` (or ``pulumi-svix-emulator``)::
     # -> listening on http://127.0.0.1:8071
 
 and point pulumi-svix (or any Svix client) at that URL with the token below. It serves
-applications, endpoints (with headers and secrets), event types, integrations and health as
-Svix Cloud's OpenAPI document describes them (vendored in ``openapi/``), stores them in
-SQLite, and adds:
+applications, endpoints (with headers and secrets), event types, integrations, messages,
+message attempts, app portal access and health as Svix Cloud's OpenAPI document describes
+them (vendored in ``openapi/``), stores them in SQLite, delivers messages to endpoints on
+loopback, signed as Svix signs them (``delivery``; ``README.md`` lists the operations served),
+and adds:
 
 - ``GET /_emulator/stats``: API requests per "METHOD /route/{template}", faults injected;
 - ``POST /_emulator/reset``: no data, no counters, faults back to the start-up settings;

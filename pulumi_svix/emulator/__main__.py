@@ -41,6 +41,14 @@ never counted in the stats, never faulted):
   GET    /_emulator/contract   with --validate-contract: exchanges that broke the OpenAPI spec
   DELETE /_emulator/contract   forget them
 
+delivery:
+  Messages (POST /api/v1/app/{{app_id}}/msg) are delivered by the emulator's own worker to the
+  matching endpoints, signed as Svix signs them (svix-id, svix-timestamp, svix-signature), and
+  every call is recorded as a message attempt. Failures are retried on Svix's schedule (5 s,
+  5 min, 30 min, 2 h, 5 h, 10 h, 10 h; --retry-schedule compresses it). Only loopback is
+  delivered to unless --allow-delivery-to names more networks; any other address gets a failed
+  attempt saying so. Pending deliveries are kept in the database across restarts.
+
 example:
   curl -X POST http://127.0.0.1:{DEFAULT_PORT}/_emulator/faults \\
     -H "Authorization: Bearer {DEFAULT_TOKEN}" \\

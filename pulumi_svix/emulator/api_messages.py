@@ -19,7 +19,7 @@ from . import errors
 from .api_apps import find_app
 from .common import (bodies, flavor, list_response, no_content, now, pagination, parse_body,
                      query_bool, store)
-from .delivery import SENDING
+from .delivery import SENDING, iso
 from .ids import APP_PREFIX, MESSAGE_PREFIX, new_id
 
 router = APIRouter()
@@ -85,11 +85,13 @@ def message_filters(request: Request, alias: str = "m", created: str | None = No
         marks = ", ".join("?" * len(event_types))
         where.append(f"json_extract({alias}.doc, '$.eventType') IN ({marks})")
         args += event_types
-    for name, operator in (("before", "<"), ("after", ">")):
+    # Times are stored in whole milliseconds; half a millisecond of margin keeps float
+    # rounding from putting the item at ``before`` or ``after`` itself on the wrong side.
+    for name, operator, margin in (("before", "<", -0.0005), ("after", ">", 0.0005)):
         stamp = query_time(request, name)
         if stamp is not None:
             where.append(f"{created} {operator} ?")
-            args.append(stamp)
+            args.append(stamp + margin)
     return where, args
 
 
@@ -109,9 +111,9 @@ async def create_message(request: Request, app_id: str):
     with_content = query_bool(request, "with_content", True)
     data = await parse_body(request, bodies(request).MessageIn)
     app = app_or_created(request, app_id, data.application)
-    created = time.time()
+    created = int(time.time() * 1000) / 1000  # whole milliseconds, as the timestamp shows
     doc = {"eventId": data.event_id, "eventType": data.event_type, "payload": data.payload,
-           "channels": data.channels, "id": new_id(MESSAGE_PREFIX), "timestamp": now()}
+           "channels": data.channels, "id": new_id(MESSAGE_PREFIX), "timestamp": iso(created)}
     if data.tags:
         doc["tags"] = data.tags
     db = store(request)

@@ -186,7 +186,7 @@ class Delivery:
     # --- one attempt -----------------------------------------------------------------
 
     async def _deliver(self, task: Task, endpoint: dict, message: dict) -> None:
-        started = time.time()
+        started = int(time.time() * 1000) / 1000  # whole milliseconds, as the timestamp shows
         body = json.dumps(message["payload"], separators=(",", ":"),
                           ensure_ascii=False).encode()
         timestamp = int(started)
@@ -216,9 +216,14 @@ class Delivery:
                 with response:
                     raw = response.raw.read(RESPONSE_MAX_SIZE, decode_content=True) or b""
                     status = response.status_code
-        except requests.RequestException as err:
-            return Outcome(0, f"error sending request: {type(err).__name__}",
+        except requests.Timeout:
+            return Outcome(0, f"no response within {REQUEST_TIMEOUT_SECONDS} s",
                            _ms_since(clock))
+        except requests.ConnectionError:  # the URL is left out: it may carry a token
+            return Outcome(0, "connection failed (refused, reset or unreachable)",
+                           _ms_since(clock))
+        except requests.RequestException as err:
+            return Outcome(0, f"error sending request: {type(err).__name__}", _ms_since(clock))
         return Outcome(status, _text(raw), _ms_since(clock))
 
     def _refusal(self, url: str) -> str | None:

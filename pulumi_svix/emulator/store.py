@@ -6,6 +6,11 @@ id (the event type's name for event types), its uid, and the document itself as 
 API's own field names (plus private fields such as the endpoint secret). A partial unique
 index enforces "uid unique per org (apps) / per app (endpoints)" even if two writers race.
 
+Messages, their destinations (one message's state for one endpoint), delivery attempts and
+the delivery queue (``task``: one pending HTTP call each, due at a time) have tables of their
+own (``delivery`` reads and writes them); a task is deleted only in the transaction that
+records its attempt, so a delivery interrupted by a stop runs again at the next start.
+
 One connection, guarded by a lock, in WAL mode with ``synchronous=NORMAL``: durable across
 a clean restart, no fsync per request. The server's handlers run on one event loop and do
 their read-check-write sequences without awaiting, so each sequence is atomic.

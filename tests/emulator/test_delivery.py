@@ -37,6 +37,7 @@ def delivering_emulator(tmp_path_factory):
 def api(request, delivering_emulator):
     delivering_emulator.reset()
     with ApiSession(delivering_emulator) as session:
+        session.emulator = delivering_emulator
         yield session
     check_contract(request, delivering_emulator)
 
@@ -57,6 +58,11 @@ def endpoint(api, app_id: str, url: str, **fields) -> dict:
 def send(api, app_id: str, event_type: str = "invoice.paid", payload=None, **fields) -> dict:
     body = {"eventType": event_type, "payload": payload or {"amount": 42}, **fields}
     return created(api.post(f"/api/v1/app/{app_id}/msg", json=body), 202)
+
+
+def delivering_log(api) -> str:
+    """What the emulator wrote to its log so far."""
+    return api.emulator.log_path.read_text()
 
 
 def secret(api, app_id: str, endpoint_id: str) -> str:
@@ -116,6 +122,8 @@ def test_delivery_is_signed_as_svix_signs_and_carries_the_endpoint_headers(api, 
     assert attempt["responseStatusCode"] == 200 and attempt["response"] == "ok"
     assert attempt["triggerType"] == 0 and attempt["endpointId"] == ep["id"]
     assert attempt["url"] == receiver.url + "/hook" and attempt["responseDurationMs"] >= 0
+    log = delivering_log(api)  # nothing secret in what the emulator writes
+    assert "receiver-t0ken" not in log and secret(api, app["id"], ep["id"]) not in log
 
 
 def test_during_a_rotation_both_secrets_verify(api, receiver):
