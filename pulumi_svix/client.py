@@ -271,7 +271,8 @@ def _session_for(server_url: str) -> requests.Session:
     honoured as before; ``.netrc`` is not (the token is the only credential we send)."""
     session = requests.Session()
     session.trust_env = False
-    session.proxies = requests.utils.get_environ_proxies(server_url)
+    proxies = requests.utils.get_environ_proxies(server_url)  # {} when NO_PROXY covers the URL
+    session.proxies = {scheme: proxy for scheme, proxy in proxies.items() if scheme != "no"}
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     return session
 

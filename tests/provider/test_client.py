@@ -48,3 +48,21 @@ def test_creates_survive_every_fault_kind_without_duplicates(emulator, kind):
     listed = api.list_all("/api/v1/app")
     assert sorted(a["id"] for a in listed) == sorted(created)
     assert sum(emulator.stats().get("faults", {}).values()) > 0
+
+
+def test_environment_settings_are_resolved_once_per_session_as_requests_would(monkeypatch, tmp_path):
+    """Proxy variables, NO_PROXY and the CA bundle variable count as they do for requests, read when the
+    session is made (not at every request); a ~/.netrc never replaces the bearer token."""
+    from pulumi_svix.client import _session_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "svix.internal")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    session = _session_for("https://api.eu.svix.com")
+    assert session.trust_env is False
+    assert session.proxies.get("https") == "http://proxy.internal:3128"
+    assert session.verify == str(tmp_path / "ca.pem")
+    assert "https" not in _session_for("https://svix.internal").proxies  # NO_PROXY
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert _session_for("https://api.eu.svix.com").proxies == {} and _session_for("https://x").verify is True
