@@ -347,3 +347,26 @@ def test_a_slow_receiver_never_blocks_the_api(api, receiver):
     finally:
         gate.set()
     receiver.wait_for("/stuck", 12)
+
+
+def test_a_call_in_flight_when_the_emulator_stops_is_made_again_after_a_restart(tmp_path,
+                                                                                receiver):
+    receiver.gates["/hook"] = gate = threading.Event()
+    db = tmp_path / "svix.sqlite3"
+    try:
+        with Emulator(db=db) as first:
+            api = ApiSession(first)
+            app = make_app(api)
+            ep = endpoint(api, app["id"], receiver.url + "/hook")
+            message = send(api, app["id"])
+            receiver.wait_for("/hook")  # the receiver holds the call: no answer yet
+            started = time.monotonic()
+        assert time.monotonic() - started < 5  # stopping does not wait for the receiver
+    finally:
+        gate.set()
+    with Emulator(db=db) as second:
+        api = ApiSession(second)
+        again = receiver.wait_for("/hook", 2)[1]
+        assert again.headers["svix-id"] == message["id"]
+        wait_until(lambda: destinations(api, app["id"], message["id"])[ep["id"]]["status"] == 0,
+                   what="delivered")
