@@ -64,5 +64,6 @@ def test_environment_settings_are_resolved_once_per_session_as_requests_would(mo
     assert session.verify == str(tmp_path / "ca.pem")
     assert "https" not in _session_for("https://svix.internal").proxies  # NO_PROXY
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.delenv("HTTPS_PROXY")
     assert _session_for("https://api.eu.svix.com").proxies == {} and _session_for("https://x").verify is True
