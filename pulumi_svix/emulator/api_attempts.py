@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from . import errors
 from .api_apps import find_app
 from .api_endpoints import find_endpoint
-from .api_messages import find_message, message_filters, message_view, query_time
+from .api_messages import find_message, message_filters, message_view, newest_first, query_time
 from .common import (bodies, flavor, list_response, no_content, now, pagination, parse_body,
                      query_bool, store)
 from .delivery import FAIL, MANUAL, PENDING, SENDING, STATUS_TEXT, SUCCESS
@@ -29,10 +29,6 @@ ENDPOINT = APP + "/endpoint/{endpoint_id}"
 MESSAGE = APP + "/msg/{msg_id}"
 
 RECOVER_WINDOW = timedelta(days=14, minutes=5)  # svix-server: 14 days, plus clock slack
-
-
-def _newest_first(request: Request) -> dict:
-    return {**pagination(request), "descending": True}
 
 
 def _query_int(request: Request, name: str, allowed) -> int | None:
@@ -54,17 +50,17 @@ def _attempt_filters(request: Request) -> tuple[list[str], list]:
         args.append(status)
     code_class = _query_int(request, "status_code_class", (0, 100, 200, 300, 400, 500))
     if code_class is not None:
-        low = code_class if code_class else 0
         where.append("json_extract(a.doc, '$.responseStatusCode') BETWEEN ? AND ?")
-        args += [low, low + 99]
+        args += [code_class, code_class + 99]  # CodeNone (0): no HTTP answer, code 0
     return where, args
 
 
 def _attempt_page(request: Request, condition: str, args: list, where: list, where_args):
-    with_msg = query_bool(request, "with_msg") and flavor(request).name == "cloud"
+    # ``with_msg`` is a Svix Cloud parameter; svix-server ignores it.
+    with_msg = query_bool(request, "with_msg") and flavor(request).serves_cloud_extras
     sql = " AND ".join(["SELECT a.id, a.doc, m.doc FROM attempt a JOIN message m"
                         f" ON m.id = a.msg_id WHERE {condition}", *where])
-    page = store(request).page_rows(sql, [*args, *where_args], "a.id", **_newest_first(request))
+    page = store(request).page_rows(sql, [*args, *where_args], "a.id", **newest_first(request))
 
     def view(row):
         attempt = json.loads(row[0])
@@ -138,7 +134,7 @@ async def list_attempted_messages(request: Request, app_id: str, endpoint_id: st
     sql = " AND ".join(["SELECT d.msg_id, m.doc, d.status, d.next_attempt FROM destination d"
                         " JOIN message m ON m.id = d.msg_id WHERE d.endpoint_id = ?", *where])
     page = store(request).page_rows(sql, [endpoint["id"], *args], "d.msg_id",
-                                    **_newest_first(request))
+                                    **newest_first(request))
     return list_response(request, page, lambda row: {
         **message_view(request, json.loads(row[0]), with_content), **_status_fields(*row[1:])})
 
@@ -168,12 +164,12 @@ async def resend(request: Request, app_id: str, msg_id: str, endpoint_id: str):
     db = store(request)
     if db.destination(message["id"], endpoint["id"]) is None:
         raise errors.not_found()
-    db.schedule(app["id"], message["id"], endpoint["id"], MANUAL, SENDING, time.time())
+    db.schedule(app["id"], [message["id"]], endpoint["id"], MANUAL, SENDING, time.time())
     request.app.state.delivery.wake()
     return JSONResponse({}, status_code=202)
 
 
-def _window(request: Request, data) -> tuple[float, float | None]:
+def _window(data) -> tuple[float, float | None]:
     if data.since < datetime.now(timezone.utc) - RECOVER_WINDOW:
         raise errors.invalid(["body", "since"], "Cannot recover messages more than 14 days old.")
     return data.since.timestamp(), data.until.timestamp() if data.until else None
@@ -191,11 +187,10 @@ async def recover(request: Request, app_id: str, endpoint_id: str):
     find_endpoint(request, app_id, endpoint_id)
     data = await parse_body(request, bodies(request).RecoverIn)
     endpoint = find_endpoint(request, app_id, endpoint_id)
-    since, until = _window(request, data)
+    since, until = _window(data)
     db = store(request)
-    clock = time.time()
-    for msg_id in db.failed_destinations(endpoint["id"], FAIL, since, until):
-        db.schedule(endpoint["_appId"], msg_id, endpoint["id"], MANUAL, SENDING, clock)
+    db.schedule(endpoint["_appId"], db.failed_destinations(endpoint["id"], FAIL, since, until),
+                endpoint["id"], MANUAL, SENDING, time.time())
     request.app.state.delivery.wake()
     return _background_task("endpoint.recover")
 
@@ -207,11 +202,11 @@ async def replay_missing(request: Request, app_id: str, endpoint_id: str):
     find_endpoint(request, app_id, endpoint_id)
     data = await parse_body(request, bodies(request).ReplayIn)
     endpoint = find_endpoint(request, app_id, endpoint_id)
-    since, until = _window(request, data)
+    since, until = _window(data)
     db = store(request)
-    clock = time.time()
-    for msg_id in db.unattempted_messages(endpoint["_appId"], endpoint["id"], since, until):
-        db.schedule(endpoint["_appId"], msg_id, endpoint["id"], MANUAL, SENDING, clock)
+    db.schedule(endpoint["_appId"],
+                db.unattempted_messages(endpoint["_appId"], endpoint["id"], since, until),
+                endpoint["id"], MANUAL, SENDING, time.time())
     request.app.state.delivery.wake()
     return _background_task("endpoint.replay")
 

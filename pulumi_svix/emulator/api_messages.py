@@ -155,7 +155,7 @@ async def list_messages(request: Request, app_id: str):
     where, args = message_filters(request)
     sql = " AND ".join(["SELECT m.id, m.doc FROM message m WHERE m.app_id = ?", *where])
     page = store(request).page_rows(sql, [app["id"], *args], "m.id",
-                                    **_newest_first(request))
+                                    **newest_first(request))
     return list_response(request, page,
                          lambda row: message_view(request, json.loads(row[0]), with_content))
 
@@ -188,6 +188,6 @@ async def precheck(request: Request, app_id: str):
     return {"active": bool(targets)}
 
 
-def _newest_first(request: Request) -> dict:
+def newest_first(request: Request) -> dict:
     """Svix lists messages and attempts newest first (and has no ``order`` for them)."""
     return {**pagination(request), "descending": True}

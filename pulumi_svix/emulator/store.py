@@ -333,16 +333,17 @@ class Store:
         with self._lock:
             return dict(self._db.execute(sql + " GROUP BY d.status", args).fetchall())
 
-    def schedule(self, app_id: str, msg_id: str, endpoint_id: str, trigger_type: int,
+    def schedule(self, app_id: str, msg_ids: list[str], endpoint_id: str, trigger_type: int,
                  status: int, due: float) -> None:
-        """A new delivery of a stored message to an endpoint (resend, recover, replay)."""
+        """New deliveries of stored messages to an endpoint (resend, recover, replay)."""
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.execute(
-                "INSERT INTO destination VALUES (?, ?, ?, ?, NULL) ON CONFLICT (msg_id,"
-                " endpoint_id) DO UPDATE SET status=excluded.status, next_attempt=NULL",
-                (msg_id, endpoint_id, app_id, status))
-            self._insert_task(app_id, msg_id, endpoint_id, due, 0, trigger_type)
+            for msg_id in msg_ids:
+                self._db.execute(
+                    "INSERT INTO destination VALUES (?, ?, ?, ?, NULL) ON CONFLICT (msg_id,"
+                    " endpoint_id) DO UPDATE SET status=excluded.status, next_attempt=NULL",
+                    (msg_id, endpoint_id, app_id, status))
+                self._insert_task(app_id, msg_id, endpoint_id, due, 0, trigger_type)
             self._db.execute("COMMIT")
 
     def failed_destinations(self, endpoint_id: str, status: int, since: float,
