@@ -370,3 +370,33 @@ def test_a_call_in_flight_when_the_emulator_stops_is_made_again_after_a_restart(
         assert again.headers["svix-id"] == message["id"]
         wait_until(lambda: destinations(api, app["id"], message["id"])[ep["id"]]["status"] == 0,
                    what="delivered")
+
+
+def test_allowed_networks_decide_which_addresses_are_called():
+    from pulumi_svix.emulator.delivery import Delivery, DeliveryConfig, parse_networks
+    from pulumi_svix.emulator.store import Store
+
+    default = Delivery(Store(":memory:"))
+    assert default._refusal("http://127.0.0.1:9/hook") is None
+    assert default._refusal("http://localhost:9/hook") is None
+    refusal = default._refusal("http://192.0.2.10/hook")
+    assert "192.0.2.10" in refusal and "--allow-delivery-to" in refusal
+    wider = Delivery(Store(":memory:"), DeliveryConfig(
+        allowed_networks=parse_networks(["127.0.0.0/8", "192.0.2.0/24"])))
+    assert wider._refusal("http://192.0.2.10/hook") is None
+    assert wider._refusal("http://198.51.100.1/hook") is not None
+
+
+def test_a_deleted_endpoint_gets_no_more_retries(tmp_path, receiver):
+    receiver.answers["/hook"] = 500
+    with Emulator(db=tmp_path / "svix.sqlite3", retry_schedule=(1.0, 1.0)) as emulator:
+        api = ApiSession(emulator)
+        app = make_app(api)
+        ep = endpoint(api, app["id"], receiver.url + "/hook")
+        message = send(api, app["id"])
+        receiver.wait_for("/hook")
+        assert api.delete(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}").status_code == 204
+        time.sleep(1.5)
+        assert len(receiver.at("/hook")) == 1
+        assert destinations(api, app["id"], message["id"]) == {}
+        assert len(attempts(api, app["id"], message["id"])) == 1
