@@ -1,0 +1,68 @@
+"""Explicit providers on the plugin face, through the real engine: one Python program manages two Svix
+environments at once (two servers, two tokens), each resource through the provider it names.
+
+The second environment is an emulator of its own with another token: a provider instance that used the
+other one's client (or the stack's ``svix:*`` config) would be refused with HTTP 401 or write to the wrong
+server. Cloud flavor (the plugin face's flavor in the suite).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pulumi
+import pytest
+
+from pulumi_svix import native
+from pulumi_svix.emulator.runner import Emulator
+from tests.e2e.conftest import target_params
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def production(tmp_path):
+    emulator = Emulator(db=tmp_path / "production.sqlite3", token=f"testsk_production-{secrets.token_hex(8)}",
+                        log_path=tmp_path / "production.log")
+    emulator.start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)
+def test_one_program_two_svix_environments(production, target, new_stack):  # production first: torn down last
+    target.require_emulator("the second environment is a second emulator")
+    environments = {"staging": (target.url, target.token), "production": (production.url, production.token)}
+
+    def program() -> None:
+        for env, (url, token) in environments.items():
+            provider = native.Provider(env, token=token, server_url=url)
+            opts = pulumi.ResourceOptions(provider=provider)
+            paid = native.EventType(f"{env}-invoice-paid", name="invoice.paid", description=f"{env} event", opts=opts)
+            app = native.Application(f"{env}-acme", name=f"Acme ({env})", uid="acme", opts=opts)
+            native.Endpoint(f"{env}-billing", app_id=app.id, uid="billing", url=f"https://{env}.example.com/hook",
+                            event_types=[paid.name], opts=opts)
+
+    # No svix:* stack config: every resource names its provider.
+    stack = new_stack(program, config={"svix:token": "", "svix:serverUrl": ""})
+    up = stack.up_converged()
+    assert up.summary.resource_changes == {"create": 9}  # 2 x 3, the two providers and the stack
+
+    from tests.e2e.conftest import SvixApi
+
+    with SvixApi(production.url, production.token) as prod_api:
+        for env, api in (("staging", target.api), ("production", prod_api)):
+            assert api.app("acme")["name"] == f"Acme ({env})"
+            assert api.event_type("invoice.paid")["description"] == f"{env} event"
+            [endpoint] = api.endpoints("acme")
+            assert endpoint["url"] == f"https://{env}.example.com/hook"
+        # Each provider's token is secret in its recorded inputs.
+        stack.assert_no_plain_secrets({"staging token": target.token, "production token": production.token})
+        providers = [r for r in stack.resources() if r["type"] == "pulumi:providers:svix"]
+        assert sorted(r["urn"].rsplit("::", 1)[-1] for r in providers) == ["production", "staging"]
+
+        assert stack.destroy().summary.resource_changes == {"delete": 9}
+        for api in (target.api, prod_api):
+            assert api.app("acme") is None
