@@ -299,7 +299,7 @@ def test_an_address_outside_the_allowed_networks_gets_a_failed_attempt_saying_wh
 def test_a_retry_pending_when_the_emulator_stops_is_delivered_after_a_restart(tmp_path, receiver):
     receiver.answers["/hook"] = [500, 200]
     db = tmp_path / "svix.sqlite3"
-    with Emulator(db=db, retry_schedule=(1.0, 1.0)) as first:
+    with Emulator(db=db, retry_schedule=(2.5, 2.5)) as first:
         api = ApiSession(first)
         app = make_app(api)
         ep = endpoint(api, app["id"], receiver.url + "/hook")
@@ -309,7 +309,7 @@ def test_a_retry_pending_when_the_emulator_stops_is_delivered_after_a_restart(tm
                    what="a retry pending")
     assert len(receiver.at("/hook")) == 1  # stopped before the retry was due
 
-    with Emulator(db=db, retry_schedule=(1.0, 1.0)) as second:
+    with Emulator(db=db, retry_schedule=(2.5, 2.5)) as second:
         api = ApiSession(second)
         got = receiver.wait_for("/hook", 2)[1]
         assert verified(secret(api, app["id"], ep["id"]), got) == {"amount": 42}
@@ -320,14 +320,14 @@ def test_a_retry_pending_when_the_emulator_stops_is_delivered_after_a_restart(tm
 
 def test_a_throttle_rate_spaces_deliveries_to_its_endpoint(api, receiver):
     app = make_app(api)
-    endpoint(api, app["id"], receiver.url + "/slow", throttleRate=4)
+    endpoint(api, app["id"], receiver.url + "/slow", throttleRate=2)
     endpoint(api, app["id"], receiver.url + "/fast")
     for _ in range(5):
         send(api, app["id"])
     fast = receiver.wait_for("/fast", 5)
     slow = receiver.wait_for("/slow", 5)
-    assert slow[-1].at - slow[0].at >= 4 * 0.25 * 0.9  # 4 messages per second
-    assert fast[-1].at - fast[0].at < 0.9
+    assert slow[-1].at - slow[0].at >= 4 * 0.5 * 0.8  # 2 messages per second
+    assert fast[-1].at - fast[0].at < 1.0
 
 
 def test_a_slow_receiver_never_blocks_the_api(api, receiver):
@@ -389,14 +389,14 @@ def test_allowed_networks_decide_which_addresses_are_called():
 
 def test_a_deleted_endpoint_gets_no_more_retries(tmp_path, receiver):
     receiver.answers["/hook"] = 500
-    with Emulator(db=tmp_path / "svix.sqlite3", retry_schedule=(1.0, 1.0)) as emulator:
+    with Emulator(db=tmp_path / "svix.sqlite3", retry_schedule=(2.0, 2.0)) as emulator:
         api = ApiSession(emulator)
         app = make_app(api)
         ep = endpoint(api, app["id"], receiver.url + "/hook")
         message = send(api, app["id"])
         receiver.wait_for("/hook")
         assert api.delete(f"/api/v1/app/{app['id']}/endpoint/{ep['id']}").status_code == 204
-        time.sleep(1.5)
+        time.sleep(2.5)
         assert len(receiver.at("/hook")) == 1
         assert destinations(api, app["id"], message["id"]) == {}
         assert len(attempts(api, app["id"], message["id"])) == 1
