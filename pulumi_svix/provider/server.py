@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 import grpc
@@ -94,6 +96,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     known, _ = parser.parse_known_args(args)
 
     async def serve() -> None:
+        # The provider code waits on Svix in worker threads (plugin.SvixPlugin._run): as many as the dynamic
+        # face's host allows (PULUMI_SVIX_PROVIDER_THREADS), not asyncio's default of CPUs + 4.
+        from ..resources._servicer import PROVIDER_THREADS
+
+        threads = int(os.environ.get("PULUMI_SVIX_PROVIDER_THREADS") or PROVIDER_THREADS)
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=threads))
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
         servicer = SvixServicer(args, __version__, SvixPlugin(), engine_address=known.engine)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)

@@ -66,3 +66,26 @@ def test_one_program_two_svix_environments(production, target, new_stack):  # pr
         assert stack.destroy().summary.resource_changes == {"delete": 9}
         for api in (target.api, prod_api):
             assert api.app("acme") is None
+
+
+def test_the_engine_reads_the_plugins_schema(engine_bin, tmp_path):
+    """``GetSchema`` through the engine (``pulumi package get-schema`` starts the plugin): schema.yaml, as JSON."""
+    import json
+    import os
+    import subprocess
+
+    import yaml
+
+    from pulumi_svix.schema import SCHEMA_PATH
+    from scripts.engine_env import VENV_PYTHON, engine_env
+
+    plugin = VENV_PYTHON.parent / "pulumi-resource-svix"
+    result = subprocess.run([str(engine_bin / "pulumi"), "package", "get-schema", str(plugin)],
+                            env={**os.environ, **engine_env(tmp_path / "engine")}, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    served = json.loads(result.stdout)
+    assert {k: v for k, v in served.items() if k != "provider"} == yaml.safe_load(SCHEMA_PATH.read_text())
+    assert set(served["resources"]) == {f"svix:index:{k}" for k in ("Application", "Endpoint", "EventType",
+                                                                    "Integration")}
+    assert served["provider"]["inputProperties"]["token"]["secret"] is True
