@@ -47,10 +47,13 @@ def quickstart_on_the_plugin(tmp_path: Path) -> Path:
 
 
 def import_id(resource: dict) -> str:
-    """The id ``pulumi import`` takes: the event type's name, the application's id, ``app_…/ep_…``, ``app_…/integ_…``."""
+    """The id ``pulumi import`` takes: the event type's name, the application's uid (or its id), ``app_…/ep_…``,
+    ``app_…/integ_…``."""
     kind = resource["type"].rsplit(":", 1)[-1]
     if kind in ("Endpoint", "Integration"):
         return f"{resource['outputs']['app_id']}/{resource['id']}"
+    if kind == "Application":
+        return resource["outputs"]["uid"]  # the quickstart's applications have one: imported by it
     return resource["id"]
 
 
