@@ -14,7 +14,7 @@ For every latency (50 ms, 150 ms) and size (100, 600 resources), with the CLI's 
   provider could wait: one round trip per resource), through the same engine;
 - **raw**: ``bench/raw_client.py`` making the same minimal calls with 16 threads and no Pulumi.
 
-Then three probes: round trips per resource and operation (a one-application stack at 150 ms with
+Then three probes: round trips per resource and operation (a 4-application stack at 150 ms with
 ``--parallel 1``: the time a kind's requests covered / latency / objects), requests in flight at 400 ms (40 independent event types, default
 flags), and the same largest stack with checkpoints off (``PULUMI_SKIP_CHECKPOINTS``) to show what
 the file backend's checkpoints cost per step.
@@ -45,6 +45,7 @@ class LatencyPlan:
     sizes: list[int]
     raw_threads: int = 16
     round_trip_latency_ms: int = 150
+    round_trip_apps: int = 4  # several objects per kind: what happens once per provider process is spread out
     probe_latency_ms: int = 400
     probe_event_types: int = 40
     engine_work_at: tuple[int, int] | None = (50, 600)  # (latency, size) also run without checkpoints
@@ -197,13 +198,13 @@ def run(plan: LatencyPlan) -> LatencyResults:
             say(f"latency {latency} ms done at {time.perf_counter() - started:.0f} s")
 
         latency = plan.round_trip_latency_ms
-        say(f"round trips: one application's stack at {latency} ms")
+        say(f"round trips: a {plan.round_trip_apps}-application stack at {latency} ms, --parallel 1")
         emulator.reset()
         emulator.set_faults(latency_ms=latency)
-        stack = bench.stack(f"roundtrips-{latency}", "svix", 1, latency, parallel=1)
+        stack = bench.stack(f"roundtrips-{latency}", "svix", plan.round_trip_apps, latency, parallel=1)
         for op in OPS:
             _figures, log = bench.op(stack, op)
-            results.round_trips[op] = round_trips_by_kind(log, latency / 1000, shape.counts(1))
+            results.round_trips[op] = round_trips_by_kind(log, latency / 1000, shape.counts(plan.round_trip_apps))
 
         latency, count = plan.probe_latency_ms, plan.probe_event_types
         for impl in ("svix", "null"):
