@@ -84,6 +84,20 @@ for _name in HANDLED:
     setattr(SvixServicer, _name, _plain_errors(_handler))
 
 
+ORPHAN_CHECK_SECONDS = 1.0
+STOP_GRACE_SECONDS = 5.0  # what the engine gives its plugins too
+
+
+async def stop_when_orphaned(server: Any, parent: int) -> None:
+    """Stops serving once the engine that started the plugin is gone. The engine stops its plugins itself,
+    but when its CLI dies without doing so (SIGKILL, out of memory, a cancelled CI job) the plugin is
+    reparented and nothing else would ever stop it (engine/langhost/watchdog.go does the same for the
+    language host). Calls in flight get ``STOP_GRACE_SECONDS`` to finish."""
+    while os.getppid() == parent:
+        await asyncio.sleep(ORPHAN_CHECK_SECONDS)
+    await server.stop(STOP_GRACE_SECONDS)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     from .plugin import SvixPlugin
 
@@ -109,7 +123,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         await server.start()
         sys.stdout.buffer.write(f"{port}\n".encode())
         sys.stdout.buffer.flush()
+        watchdog = asyncio.create_task(stop_when_orphaned(server, os.getppid()))
         await server.wait_for_termination()
+        watchdog.cancel()
 
     try:
         asyncio.run(serve())
