@@ -160,8 +160,12 @@ class SvixPlugin(api.Provider):
         olds, _ = values.from_wire(provider.schema, request.old_inputs)
         news, secret = values.from_wire(provider.schema, request.new_inputs)
         result = provider.check(olds, news)  # no API call: validation only
-        failures = [api.CheckFailure(values.wire_name(provider.schema, f.property), f.reason)
-                    for f in result.failures or []]
+        failures = []
+        for failure in result.failures or []:
+            # The message names the property as the program does on this face (``Endpoint.throttleRate``).
+            wire = values.wire_name(provider.schema, failure.property)
+            reason = failure.reason.replace(f"{provider.kind}.{failure.property}", f"{provider.kind}.{wire}")
+            failures.append(api.CheckFailure(wire, reason))
         return api.CheckResponse(inputs=values.to_wire(provider.schema, result.inputs, secret), failures=failures)
 
     async def diff(self, request: api.DiffRequest) -> api.DiffResponse:

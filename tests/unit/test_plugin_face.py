@@ -109,3 +109,14 @@ def test_an_imported_sensitive_header_takes_the_declared_value_then_changes_are_
     later = plugin.with_hidden_values_declared(recorded, declared, {"headers": {"Authorization": "Bearer v2"}})
     assert later["headers"]["Authorization"] == "Bearer v1"
     assert plugin.with_hidden_values_declared({"headers": {"X-A": "1"}}, {}, declared) == {"headers": {"X-A": "1"}}
+
+
+def test_check_failures_name_the_property_by_its_schema_name():
+    request = api.CheckRequest("urn:pulumi:s::p::svix:index:Endpoint::billing", {},
+                               {"appId": PropertyValue("app_1"), "url": PropertyValue("ftp://x"),
+                                "throttleRate": PropertyValue("fast")}, b"")
+    response = asyncio.run(plugin.SvixPlugin().check(request))
+    reasons = {f.property: f.reason for f in response.failures}
+    assert set(reasons) == {"url", "throttleRate"}
+    assert reasons["throttleRate"].startswith("Endpoint.throttleRate: must be an integer")
+    assert "ftp://x" not in reasons["url"]  # never the value: it may be secret
