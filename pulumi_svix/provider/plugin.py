@@ -36,6 +36,9 @@ PROVIDERS: dict[str, SvixProvider] = {
 }
 CONFIG_KEYS = {"token": "svix:token", "serverUrl": "svix:serverUrl"}  # provider input -> stack config key
 SECRET_CONFIG = {"token"}
+# Provider inputs the engine itself reads and keeps (pkg/resource/deploy/providers/registry.go): passed through.
+ENGINE_KEYS = {"version", "pluginDownloadURL", "pluginChecksums", "parameterization", "envVarMappings",
+               "name", "__internal"}
 # Set by ``pulumi import`` only: how each resource's id names its object (Svix addresses endpoints and
 # integrations within their application).
 APP_SCOPED = {"svix:index:Endpoint", "svix:index:Integration"}
@@ -119,9 +122,9 @@ class SvixPlugin(api.Provider):
     async def check_config(self, request: api.CheckRequest) -> api.CheckResponse:
         # The token is secret in the provider's recorded inputs too, however it was given.
         inputs = {k: v.with_secret(True) if k in SECRET_CONFIG and not v.is_secret else v
-                  for k, v in request.new_inputs.items() if k in CONFIG_KEYS or k == "version"}
+                  for k, v in request.new_inputs.items() if k in CONFIG_KEYS or k in ENGINE_KEYS}
         failures = [api.CheckFailure(k, f"the svix provider has no setting {k!r} (it has token and serverUrl)")
-                    for k in request.new_inputs if k not in CONFIG_KEYS and k != "version"]
+                    for k in request.new_inputs if k not in CONFIG_KEYS and k not in ENGINE_KEYS]
         return api.CheckResponse(inputs=inputs, failures=failures)
 
     async def diff_config(self, request: api.DiffRequest) -> api.DiffResponse:

@@ -72,8 +72,10 @@ def test_each_configured_instance_has_its_own_client():
 def test_check_config_keeps_the_token_secret_and_names_unknown_settings():
     response = asyncio.run(plugin.SvixPlugin().check_config(api.CheckRequest(
         "urn:pulumi:s::p::pulumi:providers:svix::staging", {},
-        {"token": PropertyValue("plain"), "serverUrl": PropertyValue("http://x"), "tokne": PropertyValue("y")}, b"")))
+        {"token": PropertyValue("plain"), "serverUrl": PropertyValue("http://x"), "tokne": PropertyValue("y"),
+         "version": PropertyValue("0.1.0")}, b"")))
     assert response.inputs["token"].is_secret and not response.inputs["serverUrl"].is_secret
+    assert response.inputs["version"].value == "0.1.0"  # the engine's own input, kept
     assert [f.property for f in response.failures] == ["tokne"]
 
 
