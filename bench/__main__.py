@@ -18,6 +18,7 @@ from . import latency, latency_report, report, run
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BEFORE_FILE = "latency-before.json"
+LOOPBACK_BEFORE_FILE = "loopback-before.json"
 
 
 def _load(path: Path) -> dict | None:
@@ -33,13 +34,14 @@ def write_latest(out: Path, loopback: dict | None, latency_summary: dict | None)
     """latest.md = the loopback section (if any) + the latency section (if any); latest.json the same."""
     out.mkdir(parents=True, exist_ok=True)
     before = _load(out / BEFORE_FILE)
+    loopback_before = _load(out / LOOPBACK_BEFORE_FILE)
     parts, data = [], {}
     if loopback:
         parts.append(report.markdown(loopback) + "\n![time vs resources](latest.png)\n")
         report.plot(loopback, out / "latest.png")
         data.update(loopback)
     if latency_summary:
-        parts.append(latency_report.markdown(latency_summary, before, loopback)
+        parts.append(latency_report.markdown(latency_summary, before, loopback, loopback_before)
                      + "\n![latency-bound runs and requests in flight](latency.png)\n")
         latency_report.plot(latency_summary, out / "latency.png", before)
         data["latency"] = latency_summary
@@ -52,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one 8-resource stack, one run")
     parser.add_argument("--part", choices=("all", "loopback", "latency"), default="all")
-    parser.add_argument("--parallel", type=int, default=4,
-                        help="loopback part: pulumi --parallel and raw-client threads (default 4)")
+    parser.add_argument("--parallel", type=int, default=8,
+                        help="loopback part: pulumi --parallel and raw-client threads (default 8, the CLI's default)")
     parser.add_argument("--runs", type=int, help="loopback: runs per size (default 3; 1 with --quick)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                         help="loopback: comma-separated resource counts, each 4 + 4 x apps (default 60,300,600)")
@@ -68,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     loopback = {k: v for k, v in previous.items() if k != "latency"} or None
     latency_summary = previous.get("latency")
 
-    if args.part in ("all", "loopback") and not args.impl_path:
+    if args.part in ("all", "loopback"):
         plan = run.quick_plan(args.parallel) if args.quick else run.full_plan(args.parallel)
+        plan.impl_path = args.impl_path
         if args.sizes:
             plan.sizes = plan.checkpoint_sizes = args.sizes
             plan.update_sizes = [min(args.sizes)]
@@ -80,8 +83,15 @@ def main(argv: list[str] | None = None) -> int:
             plan.checkpoint_runs = args.checkpoint_runs
             if args.checkpoint_runs == 0:
                 plan.checkpoint_sizes = []
-        loopback = report.summarize(run.run(plan))
-        print(report.markdown(loopback))
+        summary = report.summarize(run.run(plan))
+        print(report.markdown(summary))
+        if args.impl_path:
+            summary["meta"]["commit"] = _commit(args.impl_path)
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / LOOPBACK_BEFORE_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n")
+            print(f"\nbench: wrote {args.out}/{LOOPBACK_BEFORE_FILE}")
+        else:
+            loopback = summary
 
     if args.part in ("all", "latency"):
         plan = (latency.quick_plan if args.quick else latency.full_plan)(args.impl_path)
@@ -94,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nbench: wrote {args.out}/{BEFORE_FILE}")
             return 0
         latency_summary = summary
-        print(latency_report.markdown(summary, _load(args.out / BEFORE_FILE), loopback))
+        print(latency_report.markdown(summary, _load(args.out / BEFORE_FILE), loopback,
+                                      _load(args.out / LOOPBACK_BEFORE_FILE)))
 
+    if args.impl_path:
+        return 0
     write_latest(args.out, loopback, latency_summary)
     print(f"\nbench: wrote {args.out}/latest.md, latest.json, latest.png, latency.png")
     return 0

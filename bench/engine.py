@@ -125,7 +125,9 @@ class BenchStack:
         # the program and the provider process import bench (this package) from the repository
         python_path = [str(impl_path)] if impl_path else []
         self.env = {**os.environ, **engine_env(workdir / "state"),
-                    "PYTHONPATH": os.pathsep.join([*python_path, str(REPO_ROOT)]), **(env or {})}
+                    "PYTHONPATH": os.pathsep.join([*python_path, str(REPO_ROOT)]),
+                    # the plugin face (impl "native"): the engine finds pulumi-resource-svix on PATH
+                    "PATH": os.pathsep.join([str(VENV_PYTHON.parent), os.environ.get("PATH", "")]), **(env or {})}
         self.program_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         (self.program_dir / "Pulumi.yaml").write_text(PROJECT_FILE)

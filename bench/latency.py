@@ -49,6 +49,7 @@ class LatencyPlan:
     probe_latency_ms: int = 400
     probe_event_types: int = 40
     engine_work_at: tuple[int, int] | None = (50, 600)  # (latency, size) also run without checkpoints
+    faces_size: int = 600  # the dynamic face, the plugin face and the null floor on loopback, side by side
     label: str = "full"
     impl_path: Path | None = None  # measure the pulumi_svix found here instead (an older commit)
 
@@ -59,7 +60,7 @@ def full_plan(impl_path: Path | None = None) -> LatencyPlan:
 
 def quick_plan(impl_path: Path | None = None) -> LatencyPlan:
     return LatencyPlan(latencies_ms=[50], sizes=[8], probe_event_types=8, engine_work_at=(50, 8),
-                       label="quick", impl_path=impl_path)
+                       faces_size=8, label="quick", impl_path=impl_path)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class LatencyResults:
     rows: list[dict] = field(default_factory=list)  # one per (latency, size, impl, op, checkpoints)
     round_trips: dict = field(default_factory=dict)  # op -> kind -> round trips
     probe: dict = field(default_factory=dict)
+    faces: dict = field(default_factory=dict)  # impl -> op -> figures, and impl -> "state"
     state: dict = field(default_factory=dict)
     in_flight_series: dict = field(default_factory=dict)  # "label" -> [[t, in flight], ...]
     meta: dict = field(default_factory=dict)
@@ -142,7 +144,7 @@ class Bench:
 
     def stack(self, name: str, impl: str, apps: int, latency_ms: int, env: dict | None = None,
               config: dict | None = None, parallel: int | None = None) -> BenchStack:
-        svix = self.config if impl == "svix" else {"config": {}, "secrets": {}}
+        svix = self.config if impl in ("svix", "native") else {"config": {}, "secrets": {}}
         return BenchStack(self.workdir, name, impl, apps, parallel,
                           config={**svix["config"], **(config or {})}, secrets=svix["secrets"],
                           env={"BENCH_NULL_LATENCY_MS": str(latency_ms), **(env or {})},
@@ -154,9 +156,26 @@ class Bench:
         return figures, since(self.emulator.request_log(), started)
 
 
-def _row(latency: int, size: int, impl: str, op: str, checkpoints: bool, figures: dict, log: list) -> dict:
+def _row(latency: int, size: int, impl: str, op: str, checkpoints: bool, figures: dict, log: list,
+         parallel: int | None = None) -> dict:
     return {"latency_ms": latency, "size": size, "impl": impl, "op": op, "checkpoints": checkpoints,
-            "seconds": figures["seconds"], "tree_cpu_s": figures["pulumi_tree_cpu_s"], **in_flight(log)}
+            "parallel": parallel, "seconds": figures["seconds"], "tree_cpu_s": figures["pulumi_tree_cpu_s"],
+            **in_flight(log)}
+
+
+def faces(bench: Bench, emulator: Emulator, size: int, results: LatencyResults) -> None:
+    """The same stack through the dynamic face ("svix"), the plugin face ("native", pulumi-resource-svix)
+    and the null floor, on loopback with checkpoints off: time, API calls, state bytes per resource."""
+    emulator.reset()
+    for impl in ("svix", "native", "null"):
+        say(f"faces: {size} resources on loopback, checkpoints off, {impl}: {', '.join(OPS)}")
+        stack = bench.stack(f"faces-{impl}-{size}", impl, shape.apps_for(size), 0, env=SKIP_CHECKPOINTS)
+        emulator.reset()
+        for op in OPS:
+            figures, log = bench.op(stack, op)
+            results.faces.setdefault(impl, {})[op] = {"seconds": figures["seconds"], "requests": len(log)}
+            if op == "create":
+                results.faces[impl]["state"] = measure.state_breakdown(stack.export())
 
 
 def run(plan: LatencyPlan) -> LatencyResults:
@@ -170,19 +189,22 @@ def run(plan: LatencyPlan) -> LatencyResults:
             emulator.set_faults(latency_ms=latency)
             for size in plan.sizes:
                 apps = shape.apps_for(size)
-                modes = [True] + ([False] if plan.engine_work_at == (latency, size) else [])
-                for checkpoints in modes:
-                    tag = "" if checkpoints else "-nockpt"
+                # (checkpoints, --parallel): the default flags; at engine_work_at also without checkpoints,
+                # and without checkpoints at --parallel 16 (the raw script's threads): what binds then
+                modes = [(True, None)] + ([(False, None), (False, 16)] if plan.engine_work_at == (latency, size) else [])
+                for checkpoints, parallel in modes:
+                    tag = ("" if checkpoints else "-nockpt") + (f"-p{parallel}" if parallel else "")
                     for impl in ("svix", "null"):
                         stack = bench.stack(f"lat{latency}-{impl}-{size}{tag}", impl, apps, latency,
-                                            env=None if checkpoints else SKIP_CHECKPOINTS)
+                                            env=None if checkpoints else SKIP_CHECKPOINTS, parallel=parallel)
                         emulator.reset()
                         emulator.set_faults(latency_ms=latency)
                         say(f"latency {latency} ms, {size} resources, {impl}"
-                            f"{'' if checkpoints else ', checkpoints off'}: {', '.join(OPS)}")
+                            f"{'' if checkpoints else ', checkpoints off'}"
+                            f"{f', --parallel {parallel}' if parallel else ''}: {', '.join(OPS)}")
                         for op in OPS:
                             figures, log = bench.op(stack, op)
-                            results.rows.append(_row(latency, size, impl, op, checkpoints, figures, log))
+                            results.rows.append(_row(latency, size, impl, op, checkpoints, figures, log, parallel))
                             if op == "create" and checkpoints and latency == plan.latencies_ms[0] \
                                     and size == max(plan.sizes):
                                 if impl == "svix":
@@ -217,6 +239,9 @@ def run(plan: LatencyPlan) -> LatencyResults:
                 results.probe[f"{impl} {op}"] = {"seconds": figures["seconds"], **in_flight(log)}
                 if impl == "svix":
                     results.in_flight_series[f"{op} of {count} event types at {latency} ms"] = series(log, 0.02)
+
+        if not plan.impl_path:  # an older commit may have no plugin face
+            faces(bench, emulator, plan.faces_size, results)
     finally:
         emulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -18,13 +18,14 @@ def summarize(results: LatencyResults) -> dict:
     plan = asdict(results.plan)
     plan["impl_path"] = str(plan["impl_path"]) if plan["impl_path"] else None
     return {"plan": plan, "rows": results.rows, "round_trips": results.round_trips, "probe": results.probe,
-            "state": results.state, "in_flight_series": results.in_flight_series, "meta": results.meta}
+            "state": results.state, "faces": results.faces, "in_flight_series": results.in_flight_series,
+            "meta": results.meta}
 
 
-def _find(summary: dict, latency, size, impl, op, checkpoints=True) -> dict | None:
+def _find(summary: dict, latency, size, impl, op, checkpoints=True, parallel=None) -> dict | None:
     for row in summary["rows"]:
         if (row["latency_ms"], row["size"], row["impl"], row["op"]) == (latency, size, impl, op) \
-                and (impl == "raw" or row["checkpoints"] == checkpoints):
+                and (impl == "raw" or (row["checkpoints"] == checkpoints and row.get("parallel") == parallel)):
             return row
     return None
 
@@ -82,9 +83,12 @@ def _engine_work_rows(summary: dict) -> list[list[str]]:
         raw = _find(summary, latency, size, "raw", op)
         if on is None or off is None:
             continue
+        wide = _find(summary, latency, size, "svix", op, False, 16)
+        null_wide = _find(summary, latency, size, "null", op, False, 16)
         rows.append([OP_TITLES[op], _f(_seconds(on)), _f(_seconds(off)), _f(_seconds(null_on)), _f(_seconds(null_off)),
                      _f(_seconds(raw)), _f(_ratio(_seconds(off), _seconds(raw))),
-                     _f((_seconds(on) - _seconds(off)) / size * 1000, 1)])
+                     _f((_seconds(on) - _seconds(off)) / size * 1000, 1),
+                     _f(_seconds(wide)), _f(_seconds(null_wide)), _f(_ratio(_seconds(wide), _seconds(raw)))])
     return rows
 
 
@@ -100,12 +104,15 @@ def binds(summary: dict, before: dict | None) -> list[str]:
         on, off = (_seconds(_find(summary, latency, size, "svix", op, c)) for c in (True, False))
         null_on, null_off = (_seconds(_find(summary, latency, size, "null", op, c)) for c in (True, False))
         raw = _seconds(_find(summary, latency, size, "raw", op))
+        wide = _seconds(_find(summary, latency, size, "svix", op, False, 16))
+        null_wide = _seconds(_find(summary, latency, size, "null", op, False, 16))
         lines.append(
             f"- **{OP_TITLES[op]}, {size} resources at {latency} ms**: pulumi-svix {_f(on)} s with checkpoints, "
             f"{_f(off)} s without ({_f((on - off) / size * 1000, 1)} ms per resource for the checkpoints); the null "
             f"floor {_f(null_on)} s / {_f(null_off)} s; raw requests {_f(raw)} s. Without checkpoints pulumi-svix is "
             f"{_f(_ratio(off, null_off))} x the floor and {_f(_ratio(off, raw))} x raw; the floor alone is "
-            f"{_f(_ratio(null_off, raw))} x raw.")
+            f"{_f(_ratio(null_off, raw))} x raw. At `--parallel 16` (the raw script's threads), no checkpoints: "
+            f"pulumi-svix {_f(wide)} s = {_f(_ratio(wide, raw))} x raw, the floor {_f(null_wide)} s.")
     probe = summary["probe"].get("svix create")
     old = before["probe"].get("svix create") if before else None
     if probe:
@@ -123,7 +130,17 @@ def binds(summary: dict, before: dict | None) -> list[str]:
     return lines
 
 
-def targets(summary: dict, loopback: dict | None) -> list[dict]:
+def _loopback_ratio(loopback: dict | None, op: str) -> tuple[int | None, float]:
+    """(largest size, pulumi-svix / null floor) of ``op`` in a loopback summary (engine work)."""
+    if not loopback:
+        return None, float("nan")
+    by_size = loopback["times"]["engine"]
+    largest = max(int(s) for s in by_size)
+    row = (by_size.get(str(largest)) or by_size.get(largest) or {}).get(op)
+    return largest, (row["ratio"] if row else float("nan"))
+
+
+def targets(summary: dict, loopback: dict | None, loopback_before: dict | None = None) -> list[dict]:
     out = []
 
     def add(name: str, wanted: str, measured: str, met: bool) -> None:
@@ -143,12 +160,12 @@ def targets(summary: dict, loopback: dict | None) -> list[dict]:
     add("round trips: Endpoint read (refresh)", "1", _f(endpoint_read, 1), round(endpoint_read) <= 1)
     add("round trips: Integration create", "<= 2", _f(integration_create, 1), round(integration_create) <= 2)
     if loopback:
-        largest = max(int(s) for s in loopback["times"]["engine"])
         for op in ("refresh", "destroy"):
-            row = loopback["times"]["engine"][str(largest)].get(op) or loopback["times"]["engine"][largest].get(op)
-            ratio = row["ratio"] if row else float("nan")
-            add(f"loopback {largest}, {OP_TITLES[op]} / null floor (engine work)", f"<= {LOOPBACK_RATIO_TARGET}",
-                _f(ratio), ratio <= LOOPBACK_RATIO_TARGET)
+            largest, ratio = _loopback_ratio(loopback, op)
+            _, old = _loopback_ratio(loopback_before, op)
+            add(f"loopback {largest}, {OP_TITLES[op]} / null floor (engine work, --parallel "
+                f"{loopback['meta']['parallel']})", f"<= {LOOPBACK_RATIO_TARGET}",
+                _f(ratio) + (f" (before: {_f(old)})" if loopback_before else ""), ratio <= LOOPBACK_RATIO_TARGET)
     probe = summary["probe"].get("svix create")
     if probe:
         add(f"requests in flight at {plan['probe_latency_ms']} ms ({plan['probe_event_types']} independent "
@@ -158,7 +175,8 @@ def targets(summary: dict, loopback: dict | None) -> list[dict]:
     return out
 
 
-def markdown(summary: dict, before: dict | None = None, loopback: dict | None = None) -> str:
+def markdown(summary: dict, before: dict | None = None, loopback: dict | None = None,
+             loopback_before: dict | None = None) -> str:
     plan, meta = summary["plan"], summary["meta"]
     parts = ["# Against a remote Svix: latency-bound benchmark", "",
              f"{meta['date']} · plan `{plan['label']}` · took {meta['total_seconds'] / 60:.1f} min · the emulator waits "
@@ -185,7 +203,8 @@ def markdown(summary: dict, before: dict | None = None, loopback: dict | None = 
                   "`PULUMI_SKIP_CHECKPOINTS=true`: the engine writes the state once, at the end, instead of after "
                   "every step. The last column is what the checkpoints cost per resource.", "",
                   _table(["operation", "svix, default s", "svix, no checkpoints s", "null, default s",
-                          "null, no checkpoints s", "raw s", "svix no-ckpt / raw", "checkpoint ms per resource"],
+                          "null, no checkpoints s", "raw s", "svix no-ckpt / raw", "checkpoint ms per resource",
+                          "svix, no ckpt, --parallel 16 s", "null, same s", "svix p16 / raw"],
                          engine_rows), ""]
 
     parts += ["## Which limit binds", "", *binds(summary, before), ""]
@@ -226,10 +245,24 @@ def markdown(summary: dict, before: dict | None = None, loopback: dict | None = 
                                                             "provider_ref_bytes", "other_bytes")]]
                           for impl, s in state.items()]), ""]
 
+    faces = summary.get("faces") or {}
+    if faces:
+        titles = {"svix": "dynamic face (`pulumi_svix`)", "native": "plugin face (`pulumi_svix.native`)",
+                  "null": "null floor"}
+        parts += [f"## Two faces: {plan.get('faces_size')} resources through the dynamic resources and through the "
+                  "provider plugin", "",
+                  "Loopback (no latency), checkpoints off, default `--parallel`; seconds (API requests). The plugin "
+                  "face runs the same provider code in `pulumi-resource-svix` instead of `python -m pulumi.dynamic`; "
+                  "its state holds no `__provider`.", "",
+                  _table(["face", *[OP_TITLES[op] for op in OPS], "state bytes / resource", "`__provider` bytes"],
+                         [[titles[impl], *[f"{_f(row[op]['seconds'])} ({row[op]['requests']})" for op in OPS],
+                           f"{row['state']['entry_bytes']:.0f}", f"{row['state']['provider_ref_bytes']:.0f}"]
+                          for impl, row in faces.items()]), ""]
+
     parts += ["## Targets", "",
               _table(["target", "wanted", "measured", "met"],
                      [[t["target"], t["wanted"], t["measured"], "yes" if t["met"] else "**no**"]
-                      for t in targets(summary, loopback)]), ""]
+                      for t in targets(summary, loopback, loopback_before)]), ""]
     return "\n".join(parts)
 
 

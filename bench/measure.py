@@ -41,7 +41,7 @@ def import_times(runs: int) -> dict:
 
 
 def _is_benchmarked(resource: dict) -> bool:
-    return resource.get("type", "").startswith("pulumi-python:dynamic")
+    return resource.get("type", "").startswith(("pulumi-python:dynamic", "svix:index:"))
 
 
 def state_sizes(deployment_export: dict) -> dict:

@@ -52,6 +52,7 @@ class Plan:
     update_sizes: list[int]  # the update operation costs a create's time: run it where calls are counted
     preview_sizes: list[int]  # preview is timed at the smallest and the largest size (to fit 20 minutes)
     label: str = "full"
+    impl_path: Path | None = None  # measure the pulumi_svix found here instead (an older commit)
 
 
 def full_plan(parallel: int) -> Plan:
@@ -127,6 +128,7 @@ def run(plan: Plan) -> Results:
 
         def stack(mode: str, impl: str, size: int, env: dict) -> BenchStack:
             return BenchStack(workdir, f"{mode}-{impl}-{size}", impl, shape.apps_for(size), plan.parallel,
+                              impl_path=plan.impl_path,
                               env=env, emulator_pid=emulator.pid, **(svix_config if impl == "svix" else {}))
 
         for size in plan.sizes:

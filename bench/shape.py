@@ -65,8 +65,11 @@ def build(impl: str, apps: int, variant: int = 0) -> None:
     """Declares the stack with ``impl`` = "svix" (pulumi-svix) or "null" (the null provider)."""
     import pulumi
 
-    if impl == "svix":
-        import pulumi_svix as svix
+    if impl in ("svix", "native"):  # the dynamic resources, or the same classes served by the plugin
+        if impl == "svix":
+            import pulumi_svix as svix
+        else:
+            import pulumi_svix.native as svix
 
         def make(kind, name, props):
             return getattr(svix, kind)(name, **props)
@@ -78,7 +81,7 @@ def build(impl: str, apps: int, variant: int = 0) -> None:
         def make(kind, name, props):
             return NullResource(kind, name, props, secret_outputs.get(kind))
     else:
-        raise ValueError(f"bench:impl must be svix or null, not {impl!r}")
+        raise ValueError(f"bench:impl must be svix, native or null, not {impl!r}")
 
     created: dict[tuple[str, str], object] = {}
 
