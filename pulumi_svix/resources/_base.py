@@ -28,9 +28,31 @@ def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) ->
         given = kwargs
     props = {p.python_name: given.get(p.python_name) for p in schema.properties}
     for prop in schema.inputs:
+        if prop.is_set and props[prop.python_name] is not None:
+            props[prop.python_name] = in_set_order(props[prop.python_name])
         if prop.secret and props[prop.python_name] is not None:
             props[prop.python_name] = pulumi.Output.secret(props[prop.python_name])
     return props
+
+
+def in_set_order(value: Any) -> Any:
+    """A set property (event types, channels, flags) sorted and without repeats before it is registered.
+
+    The provider's Check records sets so anyway; sorting here too means the engine never compares the
+    program's own order with the recorded one. It does so where Check is not asked: ``up --refresh
+    --run-program`` showed ``[diff: ~event_types]`` on every refresh of an endpoint declared unsorted."""
+    def ordered(items: Any) -> Any:
+        if isinstance(items, list) and all(isinstance(item, str) for item in items):
+            return sorted(set(items))
+        return items
+
+    if isinstance(value, list) and not any(isinstance(item, pulumi.Output) for item in value):
+        return ordered(value)
+    if isinstance(value, list):
+        return pulumi.Output.all(*value).apply(ordered)
+    if isinstance(value, pulumi.Output):
+        return value.apply(ordered)
+    return value
 
 
 def resource_options(schema: ResourceSchema, opts: Optional[pulumi.ResourceOptions],

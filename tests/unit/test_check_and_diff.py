@@ -173,3 +173,14 @@ def test_a_signing_secret_svix_refuses_fails_at_preview_without_quoting_it(secre
         return
     [failure] = failures
     assert failure.property == "secret" and reason in failure.reason and secret[6:] not in failure.reason
+
+
+def test_sets_are_sorted_in_the_program_before_registration():
+    import pulumi
+
+    from pulumi_svix.resources._base import in_set_order
+
+    assert in_set_order(["b", "a", "b"]) == ["a", "b"]
+    assert in_set_order([1, 2]) == [1, 2]  # not a set of names: left as given (Check names the problem)
+    assert isinstance(in_set_order([pulumi.Output.from_input("b"), "a"]), pulumi.Output)
+    assert in_set_order(None) is None
