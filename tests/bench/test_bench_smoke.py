@@ -1,4 +1,5 @@
-"""`python -m bench --quick` runs end to end through the real engine and writes its three files.
+"""`python -m bench --quick` runs end to end through the real engine and writes its files: the loopback
+part (tables, JSON, plot) and the latency-bound part (its section, the JSON, its plot).
 
 No benchmark figure is asserted (figures are for reading, not pass/fail); what is checked is that
 every part of the benchmark ran and reported: both implementations, every operation, the API-call
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.engine
 def test_quick_bench_writes_table_json_and_plot(engine_bin, tmp_path):
     out = tmp_path / "results"
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     table = (out / "latest.md").read_text()
@@ -44,3 +45,16 @@ def test_quick_bench_writes_table_json_and_plot(engine_bin, tmp_path):
     assert {t["target"] for t in summary["targets"]} >= {"__provider bytes per resource"}
 
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the latency-bound part: every implementation and operation ran against the slowed emulator
+    assert "# Against a remote Svix" in table and "## Which limit binds" in table
+    latency = summary["latency"]
+    ran = {(row["impl"], row["op"]) for row in latency["rows"]}
+    assert {("svix", op) for op in ("create", "noop_up", "refresh", "destroy")} <= ran
+    assert {("null", "create"), ("raw", "create"), ("raw", "refresh"), ("raw", "destroy")} <= ran
+    created = next(row for row in latency["rows"] if row["impl"] == "svix" and row["op"] == "create")
+    assert created["requests"] > 0 and created["peak_in_flight"] >= 1
+    assert latency["round_trips"]["create"]["Endpoint"] > 0
+    assert latency["probe"]["svix create"]["requests"] == 8
+    assert set(latency["faces"]) == {"svix", "native", "null"}
+    assert (out / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
