@@ -25,9 +25,10 @@
 // The same binary, installed as pulumi-resource-pulumi-python, is the dynamic-provider launcher (launcher.go).
 //
 // Not implemented (the engine gets codes.Unimplemented): RunPlugin (Python-written provider plugins),
-// GenerateProgram/GenerateProject (`pulumi convert`, `pulumi import --out`), Pack, Link, Template, debugger
-// attach, the poetry toolchain. GetRequiredPackages returns nothing: programs here only use dynamic
-// providers, which the engine runs through pulumi-resource-pulumi-python.
+// GenerateProgram/GenerateProject (`pulumi convert`; `pulumi import` needs --generate-code=false), Pack, Link,
+// Template, debugger attach, the poetry toolchain. GetRequiredPackages returns nothing: the dynamic resources
+// run through pulumi-resource-pulumi-python, and the plugin face's pulumi-resource-svix is found on PATH or
+// through Pulumi.yaml's `plugins:` (it is not a downloadable package).
 package main
 
 import (
