@@ -73,12 +73,36 @@ def _with_old_inputs(handler: Any) -> Any:
     return method
 
 
+def diff_config_proto(response: Any) -> Any:
+    """The provider's config diff on the wire. The SDK's own ``DiffConfig`` (3.272) cannot send one: it
+    reads ``PropertyDiff.inputDiff`` (the attribute is ``input_diff``) and sends ``changes`` as a bool where
+    the protocol wants DIFF_NONE/DIFF_SOME; this is its ``Diff`` conversion, which gets both right."""
+    from pulumi.runtime.proto import provider_pb2 as proto
+
+    changes = {None: proto.DiffResponse.DIFF_UNKNOWN, True: proto.DiffResponse.DIFF_SOME,
+               False: proto.DiffResponse.DIFF_NONE}[response.changes]
+    return proto.DiffResponse(
+        replaces=response.replaces, stables=response.stables, deleteBeforeReplace=response.delete_before_replace,
+        changes=changes, diffs=response.diffs, hasDetailedDiff=True,
+        detailedDiff={k: proto.PropertyDiff(kind=v.kind.value, inputDiff=v.input_diff)
+                      for k, v in response.detailed_diff.items()})
+
+
 class SvixServicer(ProviderServicer):
-    """The SDK's servicer, with plain messages for pulumi-svix's own errors."""
+    """The SDK's servicer, with plain messages for pulumi-svix's own errors and a working ``DiffConfig``."""
+
+    async def DiffConfig(self, request, context):  # noqa: N802 — the protocol's name
+        from pulumi.provider.experimental import provider as api
+        from pulumi.provider.experimental.property_value import PropertyValue
+
+        response = await self._provider.diff_config(api.DiffRequest(
+            request.urn, request.id, PropertyValue.unmarshal_map(request.olds),
+            PropertyValue.unmarshal_map(request.news), list(request.ignoreChanges)))
+        return diff_config_proto(response)
 
 
 for _name in HANDLED:
-    _handler = getattr(ProviderServicer, _name)
+    _handler = getattr(SvixServicer if _name == "DiffConfig" else ProviderServicer, _name)
     if _name in ("Diff", "Update"):
         _handler = _with_old_inputs(_handler)
     setattr(SvixServicer, _name, _plain_errors(_handler))

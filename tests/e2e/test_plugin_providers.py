@@ -12,10 +12,11 @@ import secrets
 
 import pulumi
 import pytest
+from pulumi import automation as auto
 
 from pulumi_svix import native
 from pulumi_svix.emulator.runner import Emulator
-from tests.e2e.conftest import target_params
+from tests.e2e.conftest import target_params, unwrap_secrets
 
 pytestmark = pytest.mark.engine
 
@@ -89,3 +90,37 @@ def test_the_engine_reads_the_plugins_schema(engine_bin, tmp_path):
     assert set(served["resources"]) == {f"svix:index:{k}" for k in ("Application", "Endpoint", "EventType",
                                                                     "Integration")}
     assert served["provider"]["inputProperties"]["token"]["secret"] is True
+
+
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)
+def test_a_changed_server_url_updates_the_provider_and_replaces_nothing(target, new_stack):
+    """The same Svix environment under another URL (``127.0.0.1`` -> ``localhost``), for an explicit provider
+    and for the default provider's ``svix:serverUrl``: preview and up update the provider in place, the
+    resources are neither replaced nor recreated, and the next calls go to the new URL."""
+    target.require_emulator("the emulator answers under both host names")
+    other_url = target.url.replace("127.0.0.1", "localhost")
+    assert other_url != target.url
+    url = {"explicit": target.url}
+
+    def program() -> None:
+        staging = native.Provider("staging", token=target.token, server_url=url["explicit"])
+        native.Application("acme", name="Acme", uid="acme", opts=pulumi.ResourceOptions(provider=staging))
+        native.EventType("invoice-paid", name="invoice.paid")  # the default provider: svix:serverUrl
+
+    stack = new_stack(program)
+    stack.up_converged()
+    app_id = target.api.app("acme")["id"]
+
+    url["explicit"] = other_url
+    stack.stack.set_config("svix:serverUrl", auto.ConfigValue(other_url))
+    preview = stack.preview()
+    # The explicit provider, nothing else (the engine does not count default providers in the summary).
+    assert preview.change_summary == {"same": 3, "update": 1}, preview.stdout
+    assert stack.up().summary.resource_changes == {"same": 3, "update": 1}
+    stack.assert_no_changes()
+    assert target.api.app("acme")["id"] == app_id  # the same object, not recreated
+    providers = {r["urn"].rsplit("::", 1)[-1]: unwrap_secrets(r["inputs"]) for r in stack.resources()
+                 if r["type"] == "pulumi:providers:svix"}
+    assert providers["staging"]["serverUrl"] == other_url and next(v for k, v in providers.items() if k.startswith("default"))["serverUrl"] == other_url
+    stack.destroy()
+    assert target.api.app("acme") is None

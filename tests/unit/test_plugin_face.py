@@ -122,3 +122,32 @@ def test_check_failures_name_the_property_by_its_schema_name():
     assert set(reasons) == {"url", "throttleRate"}
     assert reasons["throttleRate"].startswith("Endpoint.throttleRate: must be an integer")
     assert "ftp://x" not in reasons["url"]  # never the value: it may be secret
+
+
+def _diff_config_through_the_servicer(olds: dict, news: dict):
+    """DiffConfig as the engine calls it: proto request in, proto response out (server.SvixServicer)."""
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import provider_pb2
+
+    from pulumi_svix.provider.server import SvixServicer
+
+    def struct(props: dict) -> struct_pb2.Struct:
+        s = struct_pb2.Struct()
+        s.update(props)
+        return s
+
+    request = provider_pb2.DiffRequest(id="", urn="urn:pulumi:s::p::pulumi:providers:svix::staging",
+                                       olds=struct(olds), news=struct(news))
+    servicer = SvixServicer([], "0.0.0", plugin.SvixPlugin(), engine_address="127.0.0.1:1")
+    return asyncio.run(servicer.DiffConfig(request, None))
+
+
+def test_a_changed_server_url_or_token_is_an_in_place_provider_update_not_a_replacement():
+    from pulumi.runtime.proto import provider_pb2
+
+    olds = {"token": "testsk_a", "serverUrl": "http://a.example"}
+    response = _diff_config_through_the_servicer(olds, {**olds, "serverUrl": "http://b.example"})
+    assert response.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(response.diffs) == ["serverUrl"] and not response.replaces  # the same environment, moved
+    assert response.detailedDiff["serverUrl"].kind == provider_pb2.PropertyDiff.UPDATE
+    assert _diff_config_through_the_servicer(olds, dict(olds)).changes == provider_pb2.DiffResponse.DIFF_NONE
