@@ -39,6 +39,23 @@ from ..schema import ResourceSchema, resource_schema, snake_case
 PACKAGE = "svix"
 
 
+def _getter(python_name: str, wire_name: str) -> property:
+    def value(self: Any) -> Any:
+        return pulumi.get(self, python_name)
+
+    value.__name__ = python_name
+    value.__annotations__ = {"return": Any}  # values of any shape: nothing inside them is renamed
+    return property(pulumi.getter(name=wire_name)(value))
+
+
+def _typed_props(cls: Any, props: dict[str, Any]) -> Any:
+    """``props`` as an instance of the resource's input type: the SDK then names properties on the wire, and
+    their outputs in the program, by the getters' metadata (``_SvixResource.__init_subclass__``)."""
+    typed = cls._Props.__new__(cls._Props)
+    typed.__dict__.update(props)
+    return typed
+
+
 class _SvixResource(pulumi.CustomResource):
     """A resource of the plugin: properties under their Python names here, their schema names on the wire."""
 
@@ -51,17 +68,23 @@ class _SvixResource(pulumi.CustomResource):
         if unknown:
             raise TypeError(f"{self._kind}: unknown argument(s) {unknown}; it takes {sorted(schema.input_names)}")
         props = _base.resource_props(schema, args, kwargs)
-        super().__init__(schema.token, resource_name, props, _base.resource_options(schema, opts, props))
+        options = _base.resource_options(schema, opts, props)
+        super().__init__(schema.token, resource_name, _typed_props(type(self), props), options)
 
     @classmethod
     def _schema(cls) -> ResourceSchema:
         return resource_schema(cls._kind)
 
-    def translate_input_property(self, prop: str) -> str:
-        return next((p.name for p in self._schema().properties if p.python_name == prop), prop)
-
-    def translate_output_property(self, prop: str) -> str:
-        return prop if prop.startswith("__") else snake_case(prop)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Each schema property as a Pulumi getter (Python name <-> schema name), as on the resources of a
+        # generated SDK: given those, the SDK translates only the top-level names of the outputs. Without them
+        # it snake_cases every key, also the user's own inside ``metadata``, ``headers`` and ``schemas``
+        # (``customerId`` came back as ``customer_id``, and chaining it wrote that to Svix).
+        super().__init_subclass__(**kwargs)
+        for prop in resource_schema(cls._kind).properties:
+            setattr(cls, prop.python_name, _getter(prop.python_name, prop.name))
+        cls._Props = pulumi.input_type(type(f"_{cls._kind}Props", (), {
+            prop.python_name: _getter(prop.python_name, prop.name) for prop in resource_schema(cls._kind).properties}))
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,

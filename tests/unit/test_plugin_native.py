@@ -77,3 +77,27 @@ def test_secret_inputs_are_sent_as_secrets():
 def test_an_unknown_argument_is_named():
     with pytest.raises(TypeError, match=r"EventType: unknown argument\(s\) \['nmae'\]"):
         native.EventType("paid", nmae="invoice.paid")
+
+
+@pulumi.runtime.test
+def test_map_keys_in_outputs_stay_the_users_own():
+    """metadata/headers/schemas keys come back as declared (no snake_case), and chaining them writes them as is."""
+    metadata = {"customerId": "c1", "Some-Key": "v"}
+    a = native.Application("a", name="A", metadata=metadata)
+    b = native.Application("b", name="B", metadata=a.metadata)
+    endpoint = native.Endpoint("billing", app_id="app_1", url="https://h.example.com",
+                               headers={"X-Custom-Header": "1"}, metadata={"teamId": "t"})
+    paid = native.EventType("paid", name="invoice.paid",
+                            schemas={"1": {"properties": {"invoiceId": {"type": "string"}}, "type": "object"}})
+
+    def check(values):
+        a_metadata, headers, endpoint_metadata, schemas, app_id = values
+        assert a_metadata == metadata and endpoint_metadata == {"teamId": "t"}
+        assert headers == {"X-Custom-Header": "1"}
+        assert schemas == {"1": {"properties": {"invoiceId": {"type": "string"}}, "type": "object"}}
+        assert app_id == "app_1"  # top-level names still under their Python names
+        [b_args] = [r for r in registered if r.name == "b"]
+        assert b_args.inputs["metadata"] == metadata  # what would reach Svix
+
+    return pulumi.Output.all(a.metadata, endpoint.headers, endpoint.metadata, paid.schemas, endpoint.app_id,
+                             b.urn).apply(lambda v: check(v[:5]))
