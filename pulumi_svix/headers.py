@@ -30,6 +30,9 @@ SENSITIVE_NAMES = frozenset({
     "authorization", "www-authenticate", "x-auth-token", "x-api-key", "api-key", "x-api-token",
     "cookie",
 })
+# What pulumi-svix records for a sensitive header whose value it never learned (one added outside Pulumi,
+# or brought in by ``pulumi import``): Svix shows only the name.
+REDACTED = "<redacted by Svix>"
 
 
 def header_name_problem(name: str) -> str | None:
@@ -54,6 +57,16 @@ def header_value_problem(name: str, value: str) -> str | None:
         return f"the value of {name!r} contains a control character (such as a line break)"
     if len(value.encode()) > MAX_VALUE_BYTES:
         return f"the value of {name!r} is longer than {MAX_VALUE_BYTES} bytes"
+    return None
+
+
+def placeholder_problem(name: str, value: str) -> str | None:
+    """Why a declared header value may not be sent: it is the placeholder, not a value. Sent, it would replace
+    the real value in Svix (a provider-side rule: Svix itself would accept the string)."""
+    if value == REDACTED:
+        return (f"the value of {name!r} is the placeholder {REDACTED!r} (Svix never shows a sensitive header's "
+                "value, so `pulumi import` records this); declare the real value, e.g. from a secret config "
+                "value: sent as it is, the placeholder would replace the real value in Svix")
     return None
 
 

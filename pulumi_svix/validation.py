@@ -105,7 +105,8 @@ def _whole_number(value: Any) -> Any:
 
 def _headers(value: dict) -> dict:
     problems = [p for name, text in value.items()
-                for p in (headers.header_name_problem(name), headers.header_value_problem(name, text)) if p]
+                for p in (headers.header_name_problem(name), headers.header_value_problem(name, text),
+                          headers.placeholder_problem(name, text)) if p]
     if problems:
         raise ValueError("; ".join(problems))
     return value

@@ -8,13 +8,12 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi.dynamic
 
-from ..headers import is_sensitive
+from ..headers import REDACTED, is_sensitive
 from ..schema import resource_schema
 from . import _base
 from ._engine import (UNMARKED, SvixProvider, adopted_unchanged, api_body, from_api, matches_declared, normalize,
                       removed_on_failure, timestamps)
 
-REDACTED = "<redacted by Svix>"  # value shown for a sensitive header added outside Pulumi
 SECRET_BYTES = 24  # what Svix generates (its API accepts 24 to 75)
 
 

@@ -151,3 +151,20 @@ def test_a_changed_server_url_or_token_is_an_in_place_provider_update_not_a_repl
     assert list(response.diffs) == ["serverUrl"] and not response.replaces  # the same environment, moved
     assert response.detailedDiff["serverUrl"].kind == provider_pb2.PropertyDiff.UPDATE
     assert _diff_config_through_the_servicer(olds, dict(olds)).changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_the_redacted_placeholder_is_never_accepted_as_a_header_value():
+    """``pulumi import`` records a sensitive header whose value Svix never shows as the placeholder; a program
+    (or generated code) declaring it would write the placeholder to Svix over the real value at the next
+    update. Both faces refuse it at check (preview), naming the header, and say what to do."""
+    request = api.CheckRequest("urn:pulumi:s::p::svix:index:Endpoint::billing", {},
+                               {"appId": PropertyValue("app_1"), "url": PropertyValue("https://h.example.com"),
+                                "headers": PropertyValue({"Authorization": PropertyValue(REDACTED),
+                                                          "X-Team": PropertyValue("billing")}, is_secret=True)}, b"")
+    [failure] = asyncio.run(plugin.SvixPlugin().check(request)).failures
+    assert failure.property == "headers"
+    assert failure.reason.startswith("Endpoint.headers: ") and "'Authorization'" in failure.reason
+    assert "declare the real value" in failure.reason and "X-Team" not in failure.reason
+    dynamic = EndpointProvider().check({}, {"app_id": "app_1", "url": "https://h.example.com",
+                                            "headers": {"authorization": REDACTED}})
+    assert [f.property for f in dynamic.failures] == ["headers"]
