@@ -256,6 +256,33 @@ def _settings(command: str, server_url: str | None) -> Any:
     return Settings(server_url=url.rstrip("/"), token=token)
 
 
+# The client's messages name the stack's config; the command line reads the environment and its options.
+CLI_NAMES = {"`svix:token` / SVIX_AUTH_TOKEN": "SVIX_AUTH_TOKEN", "svix:serverUrl": "--server-url / SVIX_SERVER_URL"}
+
+
+def _fail(command: str, error: Exception) -> None:
+    """The one stderr line of a command that could not finish. Servers' words are in it: escaped."""
+    from .verify import printable
+
+    text = str(error)
+    for config_name, cli_name in CLI_NAMES.items():
+        text = text.replace(config_name, cli_name)
+    print(f"pulumi-svix {command}: {printable(text)}", file=sys.stderr)
+
+
+def _print_out(text: str) -> None:
+    """``text`` on stdout. A reader that went away (``| head -1``, ``| true``) is no error: the rest is
+    dropped silently and the exit code stays the command's verdict (not 141/SIGPIPE: ``set -o pipefail``
+    scripts piping verify into ``head`` keep its meaning)."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # so that the flush at exit does not fail again
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def run_export(args: argparse.Namespace) -> int:
     from .client import SvixClient, SvixError
 
@@ -273,7 +300,7 @@ def run_export(args: argparse.Namespace) -> int:
         doc, secrets = export(SvixClient(settings), args.only, args.app, progress, marked)
     except (SvixError, LookupError) as error:
         progress.done()
-        print(f"pulumi-svix export: {error}", file=sys.stderr)
+        _fail("export", error)
         return 1
     progress.done()
     apps = doc.get("applications") or {}
@@ -301,7 +328,8 @@ def run_export(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     """Exit code 0: every targeted endpoint accepted its test messages; 1: one did not (or none was targeted);
     2: verify could not run (no token, an unknown application or event type, a bad --payload, Svix
-    unreachable or refusing the token)."""
+    unreachable or refusing the token), or Svix failed after test messages were sent (what is known is
+    printed, and the ids of the messages sent)."""
     from . import verify
     from .client import SvixClient, SvixError
 
@@ -312,21 +340,32 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         fallback = verify.read_payload(args.payload)
         results = verify.verify(SvixClient(settings), args.app, args.event_type, fallback, args.timeout, progress)
+    except verify.Unfinished as stopped:
+        progress.done()
+        _show(args, stopped.results, settings.server_url)
+        sent = ", ".join(dict.fromkeys(r.message_id for r in stopped.results if r.message_id)) or "none"
+        _fail("verify", f"{stopped}; test messages sent: {sent} (rows saying 'outcome unknown' were not read)")
+        return 2
     except (verify.VerifyError, SvixError) as error:
         progress.done()
-        print(f"pulumi-svix verify: {error}", file=sys.stderr)
+        _fail("verify", error)
         return 2
     except KeyboardInterrupt:  # the messages already sent are delivered all the same
         progress.done()
         print("pulumi-svix verify: interrupted", file=sys.stderr)
         return 130
     progress.done()
-    if args.json:
-        print(verify.render_json(results, settings.server_url))
-    else:
-        print(verify.render_table(results))
-        print(f"\n{verify.summary(results)}")
+    _show(args, results, settings.server_url)
     return 0 if verify.succeeded(results) else 1
+
+
+def _show(args: argparse.Namespace, results: list, server_url: str) -> None:
+    from . import verify
+
+    if args.json:
+        _print_out(verify.render_json(results, server_url))
+    else:
+        _print_out(f"{verify.render_table(results)}\n\n{verify.summary(results)}")
 
 
 def _positive_seconds(text: str) -> float:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .client import SvixApiError
+from .client import SvixApiError, SvixError
 
 EVENT_ID_PREFIX = "pulumi-svix-verify-"
 MAX_CHANNELS_PER_MESSAGE = 10  # MessageIn.channels maxItems
@@ -33,10 +33,20 @@ SUCCESS, FAIL = 0, 2  # MessageStatus of a finished attempt (1 pending and 3 sen
 # Application uids and ids, and event type names, as Svix allows them: anything else cannot exist.
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9\-_.]+$")
 RESPONSE_SHOWN = 80  # characters of an endpoint's answer shown with a failure
+REASON_SHOWN = 300  # characters of Svix's reason for a call that got no HTTP answer (it ends with a hint)
 
 
 class VerifyError(Exception):
     """Verify could not start (an unknown application or event type, a bad payload file): one line."""
+
+
+class Unfinished(Exception):
+    """Svix failed after test messages were sent: ``results`` holds every row known (the messages sent, with
+    their ids), the ones whose outcome is unknown as failed."""
+
+    def __init__(self, error: Exception, results: list["Result"]) -> None:
+        super().__init__(str(error))
+        self.results = results
 
 
 @dataclass
@@ -119,14 +129,29 @@ def example_payload(event_type: dict) -> dict | None:
 
 
 def shown_url(url: str) -> str:
-    """An endpoint URL as printed: no user or password, and ``?…`` for a query (either may hold a secret)."""
+    """An endpoint URL as printed: scheme, host and port only. The user and password, the path (``/…``: Slack-
+    style URLs carry their token there) and the query (``?…``) may each hold a credential."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         netloc = f"{host}:{parts.port}" if parts.port else host
     except ValueError:
         return "(unparseable URL)"
-    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
+    path = "/…" if parts.path.strip("/") else parts.path
+    return urlunsplit((parts.scheme, netloc, path, "…" if parts.query else "", ""))
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or other non-printable character escaped (``\\x1b``, ``\\u202e``): what
+    receivers and servers send must not drive the terminal (erase rows, move the cursor, hide the rest)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut between words (``…`` says so)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def deciding_attempt(attempts: list[dict]) -> dict | None:
@@ -143,7 +168,8 @@ def _label(obj: dict) -> str:
 
 def _endpoint_result(app: dict, ep: dict, event_type: str | None, outcome: str, **more: Any) -> Result:
     url = shown_url(ep.get("url") or "")
-    return Result(_label(app), app["id"], ep.get("uid") or url, ep["id"], url, event_type, outcome, **more)
+    return Result(_label(app), app["id"], ep.get("uid") or f"{ep['id']} ({url})", ep["id"], url, event_type,
+                  outcome, **more)
 
 
 def find_applications(api: Any, wanted: list[str]) -> list[dict]:
@@ -208,10 +234,12 @@ def _outcome(message: Message, ep: dict, attempt: dict) -> Result:
     common = {"status_code": code or None, "duration_ms": ms, "message_id": message.id}
     if attempt["status"] == SUCCESS:
         return _endpoint_result(message.app, ep, message.event_type, "accepted", **common)
-    answer = " ".join(str(attempt.get("response") or "").split())[:RESPONSE_SHOWN]
-    if code:
+    answer = " ".join(str(attempt.get("response") or "").split())
+    if code:  # the endpoint's own answer: its start is enough
+        answer = _cut(answer, RESPONSE_SHOWN)
         detail = f"HTTP {code}, {ms} ms" + (f": {answer}" if answer else "")
-    else:
+    else:  # Svix's reason (refused, timed out, not allowed): whole, its hint is at the end
+        answer = _cut(answer, REASON_SHOWN)
         detail = f"no HTTP answer after {ms} ms" + (f" ({answer})" if answer else "")
     return _endpoint_result(message.app, ep, message.event_type, "failed", detail=detail, **common)
 
@@ -220,7 +248,7 @@ def wait_for_attempts(api: Any, messages: list[Message], timeout: float,
                       on_poll: Callable[[int, float], None] = lambda pending, waited: None,
                       sleep: Callable[[float], None] = time.sleep) -> list[Result]:
     """Polls each message's attempts until every endpoint it was sent to has a finished one, or ``timeout``
-    seconds after the message was sent."""
+    seconds after the message was sent. A failing Svix raises Unfinished with the rows known."""
     results: list[Result] = []
     pending = {id(m): {ep["id"]: ep for ep in m.endpoints} for m in messages if m.id}
     started, interval = time.monotonic(), 0.2
@@ -229,7 +257,13 @@ def wait_for_attempts(api: Any, messages: list[Message], timeout: float,
             waiting = pending.get(id(message))
             if not waiting:
                 continue
-            attempts = api.list_all(f"/api/v1/app/{message.app['id']}/attempt/msg/{message.id}")
+            try:
+                attempts = api.list_all(f"/api/v1/app/{message.app['id']}/attempt/msg/{message.id}")
+            except SvixError as error:
+                raise Unfinished(error, results + [
+                    _endpoint_result(m.app, ep, m.event_type, "failed", message_id=m.id,
+                                     detail="outcome unknown: Svix stopped answering (its attempts, not read)")
+                    for m in messages for ep in pending.get(id(m), {}).values()]) from None
             for endpoint_id in list(waiting):
                 attempt = deciding_attempt([a for a in attempts if a.get("endpointId") == endpoint_id])
                 if attempt is not None:
@@ -247,18 +281,41 @@ def wait_for_attempts(api: Any, messages: list[Message], timeout: float,
     return results
 
 
+def _check_sendable(payload: dict, where: str) -> None:
+    """JSON has no NaN or infinity (Python's json reads them; Svix, and the HTTP client, refuse them)."""
+    try:
+        json.dumps(payload, allow_nan=False)
+    except ValueError:
+        raise VerifyError(f"{where}: holds NaN or an infinite number, which JSON cannot carry") from None
+
+
+def _find_event_types_at_the_right_url(api: Any, wanted: list[str] | None) -> dict[str, dict]:
+    """find_event_types; a missing event type list (which every Svix has) means --server-url points
+    below the server's root, e.g. with ``/api/v1`` appended (then every application would look missing)."""
+    try:
+        return find_event_types(api, wanted)
+    except SvixApiError as error:
+        if error.status != 404:
+            raise
+        raise VerifyError(f"{getattr(api, 'server_url', 'the server')} has no /api/v1/event-type (HTTP 404): "
+                          "--server-url is the server's root URL, without /api/v1") from None
+
+
 def verify(api: Any, app_names: list[str], event_type_names: list[str] | None, fallback_payload: dict | None,
            timeout: float, progress: Callable[[str], None] = lambda text: None) -> list[Result]:
     """Every row: a result per (endpoint, event type) sent, and a row per endpoint not targeted."""
+    event_types = _find_event_types_at_the_right_url(api, event_type_names)
     apps = find_applications(api, app_names)
-    event_types = find_event_types(api, event_type_names)
     messages, untargeted = plan(api, apps, event_types)
+    payloads = {name: example_payload(event_types[name]) or fallback_payload or {}
+                for name in {m.event_type for m in messages}}
+    for name, payload in payloads.items():  # all checked before the first message is sent
+        _check_sendable(payload, f"the example payload of event type {name}")
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
     results: list[Result] = []
     for number, message in enumerate(messages, 1):
-        payload = example_payload(event_types[message.event_type]) or fallback_payload or {}
         try:
-            send(api, message, payload, run_id, number)
+            send(api, message, payloads[message.event_type], run_id, number)
         except SvixApiError as error:  # Svix refused this message (a 4xx, say): a failure of its endpoints
             if error.status in (401, 403):
                 raise
@@ -267,12 +324,19 @@ def verify(api: Any, app_names: list[str], event_type_names: list[str] | None, f
                         for ep in message.endpoints]
         progress(f"sent {number} of {len(messages)} test messages")
     total = sum(len(m.endpoints) for m in messages if m.id)
-    results += wait_for_attempts(
-        api, messages, timeout,
-        on_poll=lambda left, waited: progress(f"{total - left} of {total} deliveries finished ({waited:.0f} s)"))
+    try:
+        results += wait_for_attempts(
+            api, messages, timeout,
+            on_poll=lambda left, waited: progress(f"{total - left} of {total} deliveries finished ({waited:.0f} s)"))
+    except Unfinished as stopped:
+        stopped.results = _in_order(results + stopped.results + untargeted)
+        raise
+    return _in_order(results + untargeted)
+
+
+def _in_order(results: list[Result]) -> list[Result]:
     order = {"accepted": 0, "failed": 0, "not targeted": 1}
-    return sorted(results + untargeted, key=lambda r: (r.application, order[r.outcome], r.endpoint,
-                                                       r.event_type or ""))
+    return sorted(results, key=lambda r: (r.application, order[r.outcome], r.endpoint, r.event_type or ""))
 
 
 # --- showing results ---------------------------------------------------------------------------------------
@@ -287,7 +351,8 @@ def _outcome_text(result: Result) -> str:
 
 def render_table(results: list[Result]) -> str:
     header = ("APPLICATION", "ENDPOINT", "EVENT TYPE", "OUTCOME")
-    rows = [header] + [(r.application, r.endpoint, r.event_type or "-", _outcome_text(r)) for r in results]
+    rows = [header] + [tuple(printable(cell) for cell in (r.application, r.endpoint, r.event_type or "-",
+                                                          _outcome_text(r))) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
                      for row in rows)
@@ -306,7 +371,7 @@ def summary(results: list[Result]) -> str:
         by_endpoint.setdefault((r.application, r.endpoint), []).append(r.event_type or "-")
     named = "; ".join(f"endpoint {endpoint} of application {app} ({', '.join(types)})"
                       for (app, endpoint), types in by_endpoint.items())
-    return f"{len(failed)} of {len(sent)} deliveries failed: {named}"
+    return printable(f"{len(failed)} of {len(sent)} deliveries failed: {named}")
 
 
 def succeeded(results: list[Result]) -> bool:
@@ -336,6 +401,7 @@ def read_payload(path: str | None) -> dict | None:
         raise VerifyError(f"--payload {path}: not JSON ({error})") from None
     if not isinstance(payload, dict):
         raise VerifyError(f"--payload {path}: must hold a JSON object, not {type(payload).__name__}")
+    _check_sendable(payload, f"--payload {path}")
     return payload
 
 

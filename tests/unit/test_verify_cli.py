@@ -82,3 +82,89 @@ def test_an_interrupted_verify_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(verify, "verify", interrupted)
     assert cli.main(["verify", "--app", "acme", "--server-url", "http://127.0.0.1:9"]) == 130
     assert capsys.readouterr().err == "pulumi-svix verify: interrupted\n"
+
+
+# A child that runs `pulumi-svix verify` with verify.verify replaced by canned rows (no server needed).
+CANNED = """
+import sys
+from pulumi_svix import cli, verify
+from pulumi_svix.verify import Result
+ok = sys.argv[1] == "ok"
+rows = [Result("acme", "app_1", f"ep{n}", f"ep_{n}", "https://h/…", "invoice.paid", "accepted" if ok else "failed",
+               200, 3, f"msg_{n}", "" if ok else "HTTP 500, 3 ms") for n in range(2000)]
+verify.verify = lambda *args, **kwargs: rows
+sys.exit(cli.main(["verify", "--app", "acme", "--server-url", "http://127.0.0.1:9", *sys.argv[2:]]))
+"""
+
+
+@pytest.mark.parametrize("verdict, code", [("ok", 0), ("failed", 1)])
+@pytest.mark.parametrize("mode", [[], ["--json"]])
+def test_a_closed_stdout_ends_quietly_with_the_verdicts_exit_code(verdict, code, mode):
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| true`: nobody reads
+    try:
+        done = subprocess.run([sys.executable, "-c", CANNED, verdict, *mode], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60,
+                              env={**os.environ, "SVIX_AUTH_TOKEN": "testsk_secret-token"})
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (code, ""), done.stderr
+
+
+def test_when_svix_fails_after_sending_the_rows_and_message_ids_known_are_printed(monkeypatch, capsys):
+    from pulumi_svix import verify
+    from pulumi_svix.verify import Result
+
+    rows = [Result("acme", "app_1", "billing", "ep_1", "https://h/…", "invoice.paid", "accepted", 200, 3, "msg_1"),
+            Result("acme", "app_1", "users", "ep_2", "https://h/…", "user.created", "failed", message_id="msg_2",
+                   detail="outcome unknown: Svix stopped answering (its attempts, not read)")]
+
+    def unfinished(*args, **kwargs):
+        raise verify.Unfinished(client.SvixError("Svix at http://x did not answer within 40 s"), rows)
+
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+    monkeypatch.setattr(verify, "verify", unfinished)
+    assert cli.main(["verify", "--app", "acme", "--server-url", "http://127.0.0.1:9"]) == 2
+    out = capsys.readouterr()
+    assert "accepted (HTTP 200, 3 ms)" in out.out and "outcome unknown" in out.out
+    assert "did not answer within 40 s" in out.err and "msg_1" in out.err and "msg_2" in out.err
+
+
+def test_a_rejected_token_points_at_the_environment_not_the_stack_config(monkeypatch, capsys):
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    import threading
+
+    class Unauthorized(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(401)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Unauthorized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+        assert cli.main(["verify", "--app", "acme", "--server-url", f"http://127.0.0.1:{server.server_port}"]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    assert "rejected the API token" in err and "SVIX_AUTH_TOKEN" in err and "svix:token" not in err, err
+
+
+def test_an_error_line_from_the_server_cannot_drive_the_terminal(monkeypatch, capsys):
+    from pulumi_svix import verify
+
+    def hostile(*args, **kwargs):
+        raise client.SvixApiError("GET", "/api/v1/event-type", 500, "error", "\x1b[2Kall fine", None)
+
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_secret-token")
+    monkeypatch.setattr(verify, "verify", hostile)
+    assert cli.main(["verify", "--app", "acme", "--server-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Kall fine" in err
