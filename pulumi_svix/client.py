@@ -184,6 +184,9 @@ class SvixClient:
                 response = self.session.request(method, url, timeout=timeout, **kwargs)
             except _RETRIED_ERRORS as exc:
                 failure, response = exc, None
+            except requests.exceptions.InvalidJSONError:  # our body (NaN, infinity), not the server
+                raise SvixError(f"cannot send {method} {path}: its JSON body holds NaN or an infinite number") \
+                    from None
             except requests.exceptions.RequestException as exc:  # a bad URL: retrying cannot help
                 self._broken = (f"could not reach Svix at {self.server_url} ({exc.__class__.__name__}); "
                                 "check svix:serverUrl")

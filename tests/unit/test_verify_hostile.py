@@ -131,3 +131,14 @@ def test_a_reason_without_an_http_answer_is_shown_whole_and_an_answer_is_cut_bet
 def test_json_stays_one_document_with_the_raw_answer():
     row = Result("acme", "app_1", "billing", "ep_1", "https://h/…", "t", "failed", detail=f"HTTP 500: {SPOOF}")
     assert json.loads(render_json([row], "u"))["results"][0]["detail"] == f"HTTP 500: {SPOOF}"
+
+
+def test_the_client_calls_a_body_it_cannot_encode_that_not_an_unreachable_server():
+    from pulumi_svix.client import SvixClient
+    from pulumi_svix.config import Settings
+
+    api = SvixClient(Settings(server_url="http://127.0.0.1:9", token="testsk_secret-token"))
+    with pytest.raises(SvixError) as raised:
+        api.post("/api/v1/app/app_1/msg", {"payload": {"e": float("nan")}})
+    assert "could not reach" not in str(raised.value) and "NaN" in str(raised.value), raised.value
+    assert api._broken is None  # the server is not to blame: later calls still go out
