@@ -108,6 +108,22 @@ def with_hidden_values_declared(olds: dict, old_inputs: dict, news: dict) -> dic
     return {**olds, "headers": known}
 
 
+def missing_token(urn: str, inputs: dict, env=os.environ) -> Optional[api.CheckFailure]:
+    """An explicit provider given no token (and none in the environment): said at preview, by its name. The
+    stack config ``svix:token`` is the default provider's; the generic "no token configured" error, at the
+    first create, would send the user there."""
+    name = urn.rsplit("::", 1)[-1]
+    given = values.to_python(inputs["token"]) if "token" in inputs else None  # an unknown one (preview) is given
+    if name == "default" or name.startswith("default_") or given not in (None, ""):
+        return None
+    if env.get("SVIX_AUTH_TOKEN") or env.get("SVIX_TOKEN"):
+        return None
+    return api.CheckFailure("token", (
+        f"the svix provider {name!r} has no token: pass token=... (Pulumi YAML: `token:`), e.g. from a secret "
+        "config value, or set SVIX_AUTH_TOKEN. The stack config svix:token applies only to the default provider, "
+        "not to an explicit one"))
+
+
 class SvixPlugin(api.Provider):
     """One configured provider instance (the engine starts one plugin process per instance)."""
 
@@ -125,7 +141,8 @@ class SvixPlugin(api.Provider):
                   for k, v in request.new_inputs.items() if k in CONFIG_KEYS or k in ENGINE_KEYS}
         failures = [api.CheckFailure(k, f"the svix provider has no setting {k!r} (it has token and serverUrl)")
                     for k in request.new_inputs if k not in CONFIG_KEYS and k not in ENGINE_KEYS]
-        return api.CheckResponse(inputs=inputs, failures=failures)
+        missing = missing_token(request.urn, request.new_inputs)
+        return api.CheckResponse(inputs=inputs, failures=failures + ([missing] if missing else []))
 
     async def diff_config(self, request: api.DiffRequest) -> api.DiffResponse:
         changed = [k for k in CONFIG_KEYS

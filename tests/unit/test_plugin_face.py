@@ -168,3 +168,23 @@ def test_the_redacted_placeholder_is_never_accepted_as_a_header_value():
     dynamic = EndpointProvider().check({}, {"app_id": "app_1", "url": "https://h.example.com",
                                             "headers": {"authorization": REDACTED}})
     assert [f.property for f in dynamic.failures] == ["headers"]
+
+
+def test_an_explicit_provider_without_a_token_fails_at_preview_naming_itself(monkeypatch):
+    """Stack config ``svix:token`` does not apply to an explicit provider: without ``token`` (and without
+    SVIX_AUTH_TOKEN) its CheckConfig fails, at preview, saying so. The default provider is unchanged."""
+    for name in ("SVIX_AUTH_TOKEN", "SVIX_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    def check(urn: str, inputs: dict):
+        return asyncio.run(plugin.SvixPlugin().check_config(api.CheckRequest(urn, {}, inputs, b""))).failures
+
+    [failure] = check("urn:pulumi:s::p::pulumi:providers:svix::nt", {"serverUrl": PropertyValue("http://x")})
+    assert failure.property == "token"
+    assert "'nt'" in failure.reason and "token=" in failure.reason and "svix:token" in failure.reason
+    assert "only to the default provider" in failure.reason
+    assert not check("urn:pulumi:s::p::pulumi:providers:svix::nt", {"token": PropertyValue.computed()})
+    assert check("urn:pulumi:s::p::pulumi:providers:svix::nt", {"token": PropertyValue("")})
+    assert not check("urn:pulumi:s::p::pulumi:providers:svix::default_0_1_0", {})
+    monkeypatch.setenv("SVIX_AUTH_TOKEN", "testsk_env")
+    assert not check("urn:pulumi:s::p::pulumi:providers:svix::nt", {})
