@@ -7,8 +7,9 @@ HTTP call runs in a daemon thread (``requests``), at most ``concurrency`` at a t
 API never waits for a receiver; stopping the emulator abandons calls in flight, whose tasks
 stay in SQLite and run again at the next start, like every task not yet due (a retry).
 
-Each call is recorded as an attempt (status code, response body truncated to 20,000 bytes,
-duration, trigger type). A failed scheduled attempt is retried on the retry schedule (Svix's:
+A call has 15 s in all (connecting, headers and body: a deadline, not a limit per read), after
+which its slot is free and the attempt failed. Each call is recorded as an attempt (status
+code, response body truncated to 20,000 bytes, duration, trigger type). A failed scheduled attempt is retried on the retry schedule (Svix's:
 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; no jitter here, so tests can count on it); after
 the last one the destination is marked failed. A manual attempt (resend, recover) is never
 retried. An endpoint's ``throttleRate`` (messages per second) spaces its deliveries.
@@ -45,7 +46,7 @@ SCHEDULED, MANUAL = 0, 1
 SVIX_RETRY_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 DEFAULT_ALLOWED_NETWORKS = ("127.0.0.0/8", "::1/128")
 DEFAULT_CONCURRENCY = 8
-REQUEST_TIMEOUT_SECONDS = 15
+REQUEST_TIMEOUT_SECONDS = 15  # one deadline per call: connecting, the headers and the body
 RESPONSE_MAX_SIZE = 20_000  # bytes of a response body kept, as svix-server keeps
 USER_AGENT = "Svix-Webhooks/pulumi-svix-emulator"
 IDLE_POLL_SECONDS = 1.0
@@ -79,6 +80,7 @@ class DeliveryConfig:
     retry_schedule: tuple[float, ...] = SVIX_RETRY_SCHEDULE
     allowed_networks: tuple = parse_networks(DEFAULT_ALLOWED_NETWORKS)
     concurrency: int = DEFAULT_CONCURRENCY
+    request_timeout: float = REQUEST_TIMEOUT_SECONDS  # the whole call's deadline
 
 
 @dataclass
@@ -199,26 +201,46 @@ class Delivery:
             "user-agent": USER_AGENT,
             "content-type": "application/json",
         }
-        outcome = await _in_daemon_thread(self._post, endpoint["url"], headers, body)
+        deadline = self.config.request_timeout
+        try:
+            outcome = await asyncio.wait_for(
+                _in_daemon_thread(self._post, endpoint["url"], headers, body), deadline)
+        except asyncio.TimeoutError:
+            # A receiver still trickling its answer: the slot is freed now. The thread ends by
+            # itself (its next read past the deadline, or the per-read timeout); its result is dropped.
+            outcome = self._timed_out(int(deadline * 1000))
         self._record(task, endpoint, started, outcome)
 
+    def _timed_out(self, duration_ms: int) -> Outcome:
+        return Outcome(0, f"no response within {self.config.request_timeout:g} s", duration_ms)
+
     def _post(self, url: str, headers: dict, body: bytes) -> Outcome:
-        """Runs in a thread: the HTTP call, or why it was not made."""
+        """Runs in a thread: the HTTP call, or why it was not made. The timeout is one deadline for
+        the whole call: ``requests``' timeout bounds each read, so the body is read a chunk at a
+        time (``read1``: whatever has arrived) and the deadline checked between reads."""
         clock = time.monotonic()
+        deadline = clock + self.config.request_timeout
         refusal = self._refusal(url)
         if refusal:
             return Outcome(0, refusal, 0)
         try:
             with requests.Session() as session:
                 session.trust_env = False  # no proxy from the environment: we call the URL
+                left = max(deadline - time.monotonic(), 0.001)
                 response = session.post(url, data=body, headers=headers, stream=True,
-                                        timeout=REQUEST_TIMEOUT_SECONDS, allow_redirects=False)
+                                        timeout=left, allow_redirects=False)
                 with response:
-                    raw = response.raw.read(RESPONSE_MAX_SIZE, decode_content=True) or b""
+                    raw = b""
+                    while len(raw) < RESPONSE_MAX_SIZE:
+                        if time.monotonic() >= deadline:
+                            return self._timed_out(_ms_since(clock))
+                        chunk = response.raw.read1(RESPONSE_MAX_SIZE - len(raw), decode_content=True)
+                        if not chunk:
+                            break
+                        raw += chunk
                     status = response.status_code
         except requests.Timeout:
-            return Outcome(0, f"no response within {REQUEST_TIMEOUT_SECONDS} s",
-                           _ms_since(clock))
+            return self._timed_out(_ms_since(clock))
         except requests.ConnectionError:  # the URL is left out: it may carry a token
             return Outcome(0, "connection failed (refused, reset or unreachable)",
                            _ms_since(clock))
