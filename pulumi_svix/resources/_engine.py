@@ -288,7 +288,19 @@ class SvixProvider(ResourceProvider):
         failures = [CheckFailure(p, reason) for p, reason in check_inputs(self.schema, news)]
         return CheckResult(sets_in_order(self.schema, news), failures)
 
+    def refuse_placeholders(self, news: dict) -> None:
+        """Never sends a placeholder as a value (``validation.placeholder_problems``): refused by the diff, so
+        at preview, and by create and update before any request."""
+        from ..client import SvixError
+        from ..validation import placeholder_problems
+
+        problems = placeholder_problems(self.schema, news)
+        if problems:
+            name = _ownership.resource_name()
+            raise SvixError((f"{self.kind} {name!r}: " if name else "") + "; ".join(reason for _, reason in problems))
+
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        self.refuse_placeholders(news)
         changed = changed_properties(self.schema, olds, news)
         replaces = [p.python_name for p in changed if p.replace_on_changes]
         return DiffResult(changes=bool(changed), replaces=replaces,
@@ -298,6 +310,7 @@ class SvixProvider(ResourceProvider):
         """The engine's DiffResponse, with what ``diff``'s DiffResult cannot carry: the changed
         properties (``diffs``, ``detailedDiff``). The engine applies ``replace_on_changes`` to them and
         the preview names them. Sent by the servicer patch (``_servicer``)."""
+        self.refuse_placeholders(news)
         from pulumi.runtime import proto
 
         kinds = {("add", False): proto.PropertyDiff.ADD, ("add", True): proto.PropertyDiff.ADD_REPLACE,
@@ -330,6 +343,7 @@ class SvixProvider(ResourceProvider):
         return bool(self._marked and marker and recorded and recorded != marker)
 
     def create(self, props: dict) -> CreateResult:
+        self.refuse_placeholders(props)
         inputs = declared_inputs(self.schema, props)
         declared_metadata = inputs.get("metadata")
         marker = _ownership.owner()
@@ -408,6 +422,7 @@ class SvixProvider(ResourceProvider):
         return ReadResult(live_id, live)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        self.refuse_placeholders(news)
         news = declared_inputs(self.schema, news)
         changed = {p.python_name for p in changed_properties(self.schema, olds, news)}
         declared_metadata = news.get("metadata")

@@ -52,6 +52,13 @@ def acting_for(urn: Optional[str]) -> Iterator[None]:
         _context.urn = previous
 
 
+def resource_name() -> Optional[str]:
+    """The name of the resource the current call is about (the last part of its URN), to name it in an error
+    the engine prints without it (a failed Diff)."""
+    urn = getattr(_context, "urn", None)
+    return urn.rsplit("::", 1)[-1] if urn else None
+
+
 def owner() -> Optional[str]:
     """The ownership marker of the resource being created or updated; None outside the engine (a
     provider method called directly), where no marker is written or expected."""

@@ -153,21 +153,34 @@ def test_a_changed_server_url_or_token_is_an_in_place_provider_update_not_a_repl
     assert _diff_config_through_the_servicer(olds, dict(olds)).changes == provider_pb2.DiffResponse.DIFF_NONE
 
 
-def test_the_redacted_placeholder_is_never_accepted_as_a_header_value():
-    """``pulumi import`` records a sensitive header whose value Svix never shows as the placeholder; a program
-    (or generated code) declaring it would write the placeholder to Svix over the real value at the next
-    update. Both faces refuse it at check (preview), naming the header, and say what to do."""
-    request = api.CheckRequest("urn:pulumi:s::p::svix:index:Endpoint::billing", {},
-                               {"appId": PropertyValue("app_1"), "url": PropertyValue("https://h.example.com"),
-                                "headers": PropertyValue({"Authorization": PropertyValue(REDACTED),
-                                                          "X-Team": PropertyValue("billing")}, is_secret=True)}, b"")
-    [failure] = asyncio.run(plugin.SvixPlugin().check(request)).failures
-    assert failure.property == "headers"
-    assert failure.reason.startswith("Endpoint.headers: ") and "'Authorization'" in failure.reason
-    assert "declare the real value" in failure.reason and "X-Team" not in failure.reason
-    dynamic = EndpointProvider().check({}, {"app_id": "app_1", "url": "https://h.example.com",
-                                            "headers": {"authorization": REDACTED}})
-    assert [f.property for f in dynamic.failures] == ["headers"]
+def test_the_redacted_placeholder_is_never_sent_as_a_header_value():
+    """``pulumi import`` records a sensitive header whose value Svix never shows as the placeholder, and writes
+    it into generated code; declared so, it previewed no changes and a later update wrote the placeholder to
+    Svix over the real value. Check accepts it (the engine checks what the import records, and that may not
+    fail); the diff (preview), create and update refuse it, on both faces, naming the header."""
+    import pytest
+
+    from pulumi_svix.client import SvixError
+
+    declared = {"Authorization": REDACTED, "X-Team": "billing"}
+    wire = {"appId": PropertyValue("app_1"), "url": PropertyValue("https://h.example.com"),
+            "headers": PropertyValue({k: PropertyValue(v) for k, v in declared.items()}, is_secret=True)}
+    urn = "urn:pulumi:s::p::svix:index:Endpoint::billing"
+    assert not asyncio.run(plugin.SvixPlugin().check(api.CheckRequest(urn, wire, wire, b""))).failures
+    recorded = {"appId": PropertyValue("app_1"), "url": PropertyValue("https://h.example.com"),
+                "headers": PropertyValue({"Authorization": PropertyValue(REDACTED), "X-Team": PropertyValue("x")})}
+    with pytest.raises(SvixError) as refused:
+        asyncio.run(plugin.SvixPlugin().diff(api.DiffRequest(urn, "ep_1", recorded, wire, [])))
+    message = str(refused.value)
+    assert message.startswith("Endpoint 'billing': Endpoint.headers: ") and "'Authorization'" in message
+    assert "declare the real value" in message and "X-Team" not in message
+
+    dynamic = EndpointProvider()  # the same code: the dynamic face refuses it too, before any request
+    props = {"app_id": "app_1", "url": "https://h.example.com", "headers": {"authorization": REDACTED}}
+    for call in (lambda: dynamic.diff_response("ep_1", props, props), lambda: dynamic.create(props),
+                 lambda: dynamic.update("ep_1", props, props)):
+        with pytest.raises(SvixError, match="'authorization' is the placeholder"):
+            call()
 
 
 def test_an_explicit_provider_without_a_token_fails_at_preview_naming_itself(monkeypatch):
