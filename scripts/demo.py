@@ -16,7 +16,7 @@ By default against a local Svix emulator (database .demo/emulator.sqlite3); with
 `webhookBaseUrl`), check every delivery's Svix signature with the endpoint's signing secret, and after
 the preview `pulumi-svix verify` sends each customer a test message per event type and prints who
 accepted. `--failing-receiver acme/billing` makes that receiver answer 500 (verify then fails, and so
-does the demo). Receivers and emulator are stopped on exit, also after a failure. A later run without
+does the demo: exit code 1; `make demo` then exits 2, make's own code for a failed command). Receivers and emulator are stopped on exit, also after a failure. A later run without
 `--with-receivers` points the endpoints back at the example's default URL.
 
 `--refresh` makes the run honest about what is really on the server (an emulator database deleted

@@ -150,6 +150,17 @@ def test_an_unknown_application_or_event_type_is_one_line_and_sends_nothing(targ
     assert target.api.get_json(f"/api/v1/app/{app['id']}/msg")["data"] == []
 
 
+@pytest.mark.allow_contract_violations  # the requests to /api/v1/api/v1/… are the point
+def test_a_server_url_with_api_v1_appended_is_named_as_the_mistake(target, receivers):
+    app = make_app(target, target.unique("initech"))
+    make_endpoint(target, app, receivers, "billing")
+
+    done = verify(target, "--app", app["uid"], "--server-url", f"{target.url}/api/v1")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--server-url is the server's root URL, without /api/v1" in done.stderr, done.stderr
+    assert done.stdout == "" and target.api.get_json(f"/api/v1/app/{app['id']}/msg")["data"] == []
+
+
 def test_nothing_to_verify_is_not_a_success(target, receivers):
     paid = target.unique("invoice.paid")
     make_event_type(target, paid)
