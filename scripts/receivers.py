@@ -32,6 +32,7 @@ class Route:
     status: int = 204
     secret: str | None = None  # the endpoint's signing secret: deliveries must be signed with it
     delay: float = 0.0  # seconds to wait before answering (a slow endpoint)
+    answer: str = ""  # the response body (tests: what a hostile receiver says)
 
 
 @dataclass
@@ -58,8 +59,9 @@ class Receivers:
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
 
-    def route(self, path: str, *, status: int = 204, secret: str | None = None, delay: float = 0.0) -> None:
-        self.routes["/" + path.strip("/")] = Route(status, secret, delay)
+    def route(self, path: str, *, status: int = 204, secret: str | None = None, delay: float = 0.0,
+              answer: str = "") -> None:
+        self.routes["/" + path.strip("/")] = Route(status, secret, delay, answer)
 
     @property
     def url(self) -> str:
@@ -97,14 +99,15 @@ class Receivers:
                     signature_ok = True
                 except WebhookVerificationError:
                     signature_ok = False
-            status, text = (401, "invalid signature") if signature_ok is False else (route.status, "")
+            status, text = (401, "invalid signature") if signature_ok is False else (route.status, route.answer)
         with self._lock:
             self.deliveries.append(Delivery(path, headers, body, status, signature_ok))
+        data = text.encode()
         try:
             handler.send_response(status)
-            handler.send_header("content-length", str(len(text)))
+            handler.send_header("content-length", str(len(data)))
             handler.end_headers()
-            handler.wfile.write(text.encode())
+            handler.wfile.write(data)
         except OSError:  # the sender gave up waiting (a slow route): nothing left to answer
             pass
 

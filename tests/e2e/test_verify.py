@@ -150,6 +150,26 @@ def test_an_unknown_application_or_event_type_is_one_line_and_sends_nothing(targ
     assert target.api.get_json(f"/api/v1/app/{app['id']}/msg")["data"] == []
 
 
+def test_a_hostile_answer_cannot_drive_the_terminal_and_a_path_token_is_never_shown(target, receivers):
+    paid = target.unique("invoice.paid")
+    make_event_type(target, paid)
+    app = make_app(target, target.unique("umbrella"))
+    path = f"{app['uid']}/services/T0001/B0002/PathTokenS3cr3tXYZ"  # a Slack-style URL: the path is the secret
+    endpoint = target.api.call("POST", f"/api/v1/app/{app['id']}/endpoint", {"url": f"{receivers.url}/{path}"})
+    spoof = "\x1b[2K\x1b[1Gwapp spoof invoice.failed accepted (HTTP 204, 2 ms)\x1b[8m"
+    receivers.route(path, status=500, answer=spoof)
+
+    done = verify(target, "--app", app["uid"], "--event-type", paid)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "\x1b" not in done.stdout and "\\x1b[2K" in done.stdout, done.stdout
+    assert f"{endpoint['id']} (http://127.0.0.1:" in done.stdout, done.stdout
+    done = verify(target, "--app", app["uid"], "--event-type", paid, "--json")
+    for output in (done.stdout, done.stderr):
+        assert "PathTokenS3cr3tXYZ" not in output and "T0001" not in output, output
+    [row] = json.loads(done.stdout)["results"]
+    assert row["url"].endswith("/…") and row["detail"].endswith(f": {spoof}")  # JSON escapes it itself
+
+
 @pytest.mark.allow_contract_violations  # the requests to /api/v1/api/v1/… are the point
 def test_a_server_url_with_api_v1_appended_is_named_as_the_mistake(target, receivers):
     app = make_app(target, target.unique("initech"))
