@@ -124,3 +124,35 @@ def test_a_changed_server_url_updates_the_provider_and_replaces_nothing(target, 
     assert providers["staging"]["serverUrl"] == other_url and next(v for k, v in providers.items() if k.startswith("default"))["serverUrl"] == other_url
     stack.destroy()
     assert target.api.app("acme") is None
+
+
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)
+def test_import_through_an_explicit_provider_by_name_table(production, target, new_stack):
+    """``pulumi import --file`` with a ``nameTable`` naming an explicit provider (as README and
+    docs/guides/other-languages.md show): the object is read from that provider's Svix, not the default one."""
+    target.require_emulator("the second environment is a second emulator")
+    from tests.e2e.conftest import SvixApi
+
+    with SvixApi(production.url, production.token) as prod_api:
+        made = prod_api.call("POST", "/api/v1/app", {"name": "Acme (production)", "uid": "acme"})
+    declared = {"app": False}
+
+    def program() -> None:
+        prod = native.Provider("production", token=production.token, server_url=production.url)
+        if declared["app"]:
+            native.Application("prod-acme", name="Acme (production)", uid="acme",
+                               opts=pulumi.ResourceOptions(provider=prod))
+
+    stack = new_stack(program)  # the default provider points at the target, which has no such application
+    stack.up()
+    [provider] = [r["urn"] for r in stack.resources() if r["type"] == "pulumi:providers:svix"]
+    imported = stack.stack.import_resources(
+        resources=[{"type": "svix:index:Application", "name": "prod-acme", "id": made["id"], "provider": "production"}],
+        name_table={"production": provider}, protect=False, generate_code=False, on_output=stack.output.append)
+    assert imported.summary.result == "succeeded", imported.stdout
+    assert stack.resource("prod-acme")["provider"].startswith(provider + "::")
+    declared["app"] = True
+    stack.assert_no_changes()
+    stack.destroy()
+    with SvixApi(production.url, production.token) as prod_api:
+        assert prod_api.app("acme") is None
