@@ -156,3 +156,21 @@ def test_import_through_an_explicit_provider_by_name_table(production, target, n
     stack.destroy()
     with SvixApi(production.url, production.token) as prod_api:
         assert prod_api.app("acme") is None
+
+
+@pytest.mark.parametrize("target", target_params("cloud"), indirect=True)
+def test_an_explicit_provider_without_a_token_fails_at_preview_saying_why(target, new_stack):
+    """Stack config ``svix:token`` is set, but it is the default provider's: the explicit provider ``nt`` given
+    no token fails the preview, naming itself, not at the first create with advice to set ``svix:token``."""
+    target.require_emulator("nothing may reach a real Svix")
+
+    def program() -> None:
+        nt = native.Provider("nt", server_url=target.url)
+        native.EventType("paid", name="invoice.paid", opts=pulumi.ResourceOptions(provider=nt))
+
+    stack = new_stack(program)
+    with pytest.raises(auto.CommandError) as failed:
+        stack.preview()
+    assert "the svix provider 'nt' has no token" in str(failed.value)
+    assert "applies only to the default provider" in str(failed.value)
+    assert target.api.event_type("invoice.paid") is None
