@@ -218,6 +218,9 @@ class SvixPlugin(api.Provider):
         importing = not request.properties and not request.inputs  # `pulumi import` or `X.get`
         if importing:
             props.update(values.from_wire(provider.schema, request.inputs)[0])
+        else:  # a refresh: a value Svix never showed is the one the program declares (recorded among the inputs)
+            declared = values.from_wire(provider.schema, request.inputs)[0]
+            props = with_hidden_values_declared(props, declared, declared)
         id_ = split_scoped_id(request.type, request.resource_id, props)
         result = await self._run(request.urn, lambda: provider.read(id_, props))
         if not result.id:
