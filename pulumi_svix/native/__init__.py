@@ -34,7 +34,7 @@ from ..resources.application import ApplicationArgs
 from ..resources.endpoint import EndpointArgs
 from ..resources.event_type import EventTypeArgs
 from ..resources.integration import IntegrationArgs
-from ..schema import ResourceSchema, resource_schema, snake_case
+from ..schema import resource_schema, snake_case
 
 PACKAGE = "svix"
 
@@ -60,6 +60,7 @@ class _SvixResource(pulumi.CustomResource):
     """A resource of the plugin: properties under their Python names here, their schema names on the wire."""
 
     _kind: ClassVar[str]
+    _Props: ClassVar[type]  # the resource's input type (``__init_subclass__``)
 
     def __init__(self, resource_name: str, args: Any = None, opts: Optional[pulumi.ResourceOptions] = None,
                  **kwargs: Any) -> None:
@@ -71,20 +72,17 @@ class _SvixResource(pulumi.CustomResource):
         options = _base.resource_options(schema, opts, props)
         super().__init__(schema.token, resource_name, _typed_props(type(self), props), options)
 
-    @classmethod
-    def _schema(cls) -> ResourceSchema:
-        return resource_schema(cls._kind)
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Each schema property as a Pulumi getter (Python name <-> schema name), as on the resources of a
         # generated SDK: given those, the SDK translates only the top-level names of the outputs. Without them
         # it snake_cases every key, also the user's own inside ``metadata``, ``headers`` and ``schemas``
         # (``customerId`` came back as ``customer_id``, and chaining it wrote that to Svix).
         super().__init_subclass__(**kwargs)
-        for prop in resource_schema(cls._kind).properties:
+        properties = resource_schema(cls._kind).properties
+        for prop in properties:
             setattr(cls, prop.python_name, _getter(prop.python_name, prop.name))
         cls._Props = pulumi.input_type(type(f"_{cls._kind}Props", (), {
-            prop.python_name: _getter(prop.python_name, prop.name) for prop in resource_schema(cls._kind).properties}))
+            prop.python_name: _getter(prop.python_name, prop.name) for prop in properties}))
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
