@@ -67,3 +67,34 @@ def test_environment_settings_are_resolved_once_per_session_as_requests_would(mo
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.delenv("HTTPS_PROXY")
     assert _session_for("https://api.eu.svix.com").proxies == {} and _session_for("https://x").verify is True
+
+
+def test_an_outage_ends_the_later_calls_at_once_and_says_how_hard_it_tried(emulator, monkeypatch):
+    """Every attempt of a call answered 503 for its whole deadline: the error says how many attempts, and
+    the calls after it fail at once (a refresh during an outage took minutes: each resource ~31 s)."""
+    from pulumi_svix import client as client_module
+
+    monkeypatch.setattr(client_module, "CALL_DEADLINE_SECONDS", 2.0)
+    api = SvixClient(Settings(emulator.url, emulator.token), backoff=0.05)
+    emulator.set_faults(rate=1.0, kinds=["503"], retry_after=0)
+    try:
+        with pytest.raises(SvixApiError) as raised:
+            api.get("/api/v1/app")
+        assert raised.value.status == 503 and "attempts within 2 s" in raised.value.detail
+        before = emulator.stats()["total"]
+        with pytest.raises(SvixError, match="answered HTTP 503 to every attempt"):
+            api.get("/api/v1/app")
+        assert emulator.stats()["total"] == before  # not even one more request
+    finally:
+        emulator.set_faults()
+
+
+def test_a_retry_after_beyond_the_deadline_is_named(emulator):
+    api = SvixClient(Settings(emulator.url, emulator.token), backoff=0.01)
+    emulator.set_faults(rate=1.0, kinds=["429"], retry_after=45)
+    try:
+        with pytest.raises(SvixApiError, match=r"asked to wait 45 s \(Retry-After\), longer than"):
+            api.get("/api/v1/app")
+    finally:
+        emulator.set_faults()
+    assert api.get("/api/v1/app") is not None  # a 429 is not an outage: later calls go on
