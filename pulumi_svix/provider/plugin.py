@@ -124,6 +124,11 @@ def missing_token(urn: str, inputs: dict, env=os.environ) -> Optional[api.CheckF
         "not to an explicit one"))
 
 
+def top_level(path: str) -> str:
+    """The property an ``ignore_changes`` path is in: ``headers["X-Team"]`` -> ``headers``."""
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
 class SvixPlugin(api.Provider):
     """One configured provider instance (the engine starts one plugin process per instance)."""
 
@@ -194,8 +199,16 @@ class SvixPlugin(api.Provider):
         news, _ = values.from_wire(provider.schema, request.new_inputs)
         olds = with_hidden_values_declared(olds, values.from_wire(provider.schema, OLD_INPUTS.get())[0], news)
         ignored = [values.python_path(provider.schema, path) for path in request.ignore_changes]
+        # A placeholder the program declares is refused at preview (the import writes it into generated code); in
+        # an ignored property it is the recorded value, which no update writes.
+        declared = {k: v for k, v in news.items() if k not in {top_level(p) for p in ignored}}
         news = with_ignored_as_recorded(news, olds, ignored)
-        response = await self._run(request.urn, lambda: provider.diff_response(request.resource_id, olds, news))
+
+        def diff() -> Any:
+            provider.refuse_placeholders(declared)
+            return provider.diff_response(request.resource_id, olds, news)
+
+        response = await self._run(request.urn, diff)
         wire = lambda name: values.wire_name(provider.schema, name)  # noqa: E731
         return api.DiffResponse(
             changes=response.changes == response.DIFF_SOME,

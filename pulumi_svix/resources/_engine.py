@@ -289,8 +289,9 @@ class SvixProvider(ResourceProvider):
         return CheckResult(sets_in_order(self.schema, news), failures)
 
     def refuse_placeholders(self, news: dict) -> None:
-        """Never sends a placeholder as a value (``validation.placeholder_problems``): refused by the diff, so
-        at preview, and by create and update before any request."""
+        """Never sends a placeholder as a value (``validation.placeholder_problems``): refused by create, and by
+        an update that writes the property, before any request; the plugin's diff refuses a declared one at
+        preview (``provider.plugin``)."""
         from ..client import SvixError
         from ..validation import placeholder_problems
 
@@ -300,7 +301,6 @@ class SvixProvider(ResourceProvider):
             raise SvixError((f"{self.kind} {name!r}: " if name else "") + "; ".join(reason for _, reason in problems))
 
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
-        self.refuse_placeholders(news)
         changed = changed_properties(self.schema, olds, news)
         replaces = [p.python_name for p in changed if p.replace_on_changes]
         return DiffResult(changes=bool(changed), replaces=replaces,
@@ -310,7 +310,6 @@ class SvixProvider(ResourceProvider):
         """The engine's DiffResponse, with what ``diff``'s DiffResult cannot carry: the changed
         properties (``diffs``, ``detailedDiff``). The engine applies ``replace_on_changes`` to them and
         the preview names them. Sent by the servicer patch (``_servicer``)."""
-        self.refuse_placeholders(news)
         from pulumi.runtime import proto
 
         kinds = {("add", False): proto.PropertyDiff.ADD, ("add", True): proto.PropertyDiff.ADD_REPLACE,
@@ -422,9 +421,9 @@ class SvixProvider(ResourceProvider):
         return ReadResult(live_id, live)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
-        self.refuse_placeholders(news)
         news = declared_inputs(self.schema, news)
         changed = {p.python_name for p in changed_properties(self.schema, olds, news)}
+        self.refuse_placeholders({name: news.get(name) for name in changed})  # what this update writes
         declared_metadata = news.get("metadata")
         marker = _ownership.owner()
         if self._marker_moved(olds):

@@ -175,10 +175,14 @@ def test_the_redacted_placeholder_is_never_sent_as_a_header_value():
     assert message.startswith("Endpoint 'billing': Endpoint.headers: ") and "'Authorization'" in message
     assert "declare the real value" in message and "X-Team" not in message
 
-    dynamic = EndpointProvider()  # the same code: the dynamic face refuses it too, before any request
+    # In an ignored property the placeholder is the recorded value, which no update writes: not refused.
+    ignoring = api.DiffRequest(urn, "ep_1", recorded, {**wire, "headers": recorded["headers"]}, ["headers"])
+    assert asyncio.run(plugin.SvixPlugin().diff(ignoring)).changes is False
+
+    dynamic = EndpointProvider()  # the same code: the dynamic face never sends it either, before any request
     props = {"app_id": "app_1", "url": "https://h.example.com", "headers": {"authorization": REDACTED}}
-    for call in (lambda: dynamic.diff_response("ep_1", props, props), lambda: dynamic.create(props),
-                 lambda: dynamic.update("ep_1", props, props)):
+    changed = {**props, "headers": {"authorization": REDACTED, "X-Team": "b"}}
+    for call in (lambda: dynamic.create(props), lambda: dynamic.update("ep_1", props, changed)):
         with pytest.raises(SvixError, match="'authorization' is the placeholder"):
             call()
 
