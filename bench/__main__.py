@@ -26,7 +26,9 @@ def _load(path: Path) -> dict | None:
 
 
 def _commit(path: Path) -> str:
-    done = subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    """The commit of the pulumi_svix measured in ``path`` (which may hold only a link to it)."""
+    package = (path / "pulumi_svix").resolve()
+    done = subprocess.run(["git", "-C", str(package), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
 
 
