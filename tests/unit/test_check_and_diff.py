@@ -176,11 +176,21 @@ def test_a_signing_secret_svix_refuses_fails_at_preview_without_quoting_it(secre
 
 
 def test_sets_are_sorted_in_the_program_before_registration():
+    import asyncio
+
     import pulumi
 
     from pulumi_svix.resources._base import in_set_order
 
     assert in_set_order(["b", "a", "b"]) == ["a", "b"]
     assert in_set_order([1, 2]) == [1, 2]  # not a set of names: left as given (Check names the problem)
-    assert isinstance(in_set_order([pulumi.Output.from_input("b"), "a"]), pulumi.Output)
     assert in_set_order(None) is None
+    loop = asyncio.new_event_loop()  # Outputs need one, as in a Pulumi program
+    asyncio.set_event_loop(loop)
+    try:
+        ordered = in_set_order([pulumi.Output.from_input("b"), "a", "b"])
+        assert isinstance(ordered, pulumi.Output)
+        assert loop.run_until_complete(ordered.future()) == ["a", "b"]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
