@@ -84,8 +84,9 @@ class SvixApiError(SvixError):
         return self.status == 404 and self.no_body
 
 
-def _error_from_response(method: str, path: str, response: requests.Response) -> SvixApiError:
-    """Reads Svix's two error shapes: ``{code, detail}`` and ``{detail: [{loc, msg, type}]}``."""
+def _error_from_response(method: str, path: str, response: requests.Response, note: str = "") -> SvixApiError:
+    """Reads Svix's two error shapes: ``{code, detail}`` and ``{detail: [{loc, msg, type}]}``. ``note``
+    (how the call was tried) goes after Svix's own detail."""
     try:
         body = response.json()
     except ValueError:
@@ -98,6 +99,7 @@ def _error_from_response(method: str, path: str, response: requests.Response) ->
         return SvixApiError(method, path, response.status_code, "validation", messages, ".".join(loc) or None)
     code = body.get("code", "error") if isinstance(body, dict) else "error"
     text = detail if isinstance(detail, str) else (response.text[:200] or response.reason or "")
+    text = f"{text} ({note})" if note else text
     return SvixApiError(method, path, response.status_code, code, text, None,
                         no_body=not response.content.strip())
 
@@ -157,7 +159,7 @@ class SvixClient:
         if self._broken:
             raise SvixError(self._broken)
         headers = {"idempotency-key": f"pulumi-svix-{uuid.uuid4()}"} if method == "POST" else None
-        response = self._send(method, path, json=json, params=params, headers=headers)
+        response, attempts = self._send(method, path, json=json, params=params, headers=headers)
         if response.status_code == 404 and missing_ok and response.content.strip():
             return None  # the object is missing; a 404 with no body is a missing route (an error)
         if response.status_code == 401:
@@ -165,17 +167,18 @@ class SvixClient:
                             "check `svix:token` / SVIX_AUTH_TOKEN")
             raise SvixError(self._broken)
         if response.status_code in RETRY_STATUSES:
-            raise self._gave_up(method, path, response)
+            raise self._gave_up(method, path, response, attempts)
         if response.status_code >= 400:
             raise _error_from_response(method, path, response)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, path: str, **kwargs: Any) -> tuple[requests.Response, int]:
         """One API call: attempts and waits until an answer that is not retried, or until the call's
-        deadline (``CALL_DEADLINE_SECONDS``) or its attempts run out. A retryable error answer that
-        is the last one is returned (it becomes a SvixApiError); no answer at all is a SvixError."""
+        deadline (``CALL_DEADLINE_SECONDS``) or its attempts run out. Returns the answer and the number
+        of attempts: a retryable error answer that is the last one is returned (it becomes a
+        SvixApiError); no answer at all is a SvixError."""
         deadline = CALL_DEADLINE_SECONDS
         started = time.monotonic()
         ends = started + deadline
@@ -198,7 +201,7 @@ class SvixClient:
                                 "check svix:serverUrl")
                 raise SvixError(f"{self._broken} [{method} {path}]") from None
             if response is not None and response.status_code not in RETRY_STATUSES:
-                return response
+                return response, attempts
             wait = _backoff_seconds(attempts, self._backoff)
             if response is not None and response.status_code in (429, 503):
                 asked = _retry_after_seconds(response)  # Svix says when: that replaces the backoff
@@ -207,24 +210,18 @@ class SvixClient:
                 time.sleep(wait)
                 continue
             if response is not None:
-                response.pulumi_svix_attempts = attempts  # for the error: how hard it was tried
-                response.pulumi_svix_waited = _retry_after_seconds(response) if response.status_code in (429, 503) \
-                    else None
-                return response  # Svix's last answer, as an error naming its status
+                return response, attempts  # Svix's last answer, as an error naming its status
             raise self._unreachable(failure, method, path, attempts, deadline)
 
-    def _gave_up(self, method: str, path: str, response: requests.Response) -> SvixError:
+    def _gave_up(self, method: str, path: str, response: requests.Response, attempts: int) -> SvixError:
         """The error of a call whose every attempt was answered with a retryable status. An outage
         status (502/503/504) also makes the later calls of this process fail at once."""
-        error = _error_from_response(method, path, response)
-        attempts = getattr(response, "pulumi_svix_attempts", 1)
-        asked = getattr(response, "pulumi_svix_waited", None)
+        asked = _retry_after_seconds(response) if response.status_code in (429, 503) else None
         if asked is not None and asked > CALL_DEADLINE_SECONDS:
             note = f"Svix asked to wait {asked:g} s (Retry-After), longer than this call's {CALL_DEADLINE_SECONDS:g} s"
         else:
             note = f"{attempts} attempts within {CALL_DEADLINE_SECONDS:g} s"
-        error.detail = f"{error.detail} ({note})"
-        error.args = (f"{error.args[0]} ({note})",)
+        error = _error_from_response(method, path, response, note)
         if response.status_code in OUTAGE_STATUSES and attempts > 1:
             self._broken = (f"Svix at {self.server_url} answered HTTP {response.status_code} to every attempt of a "
                             f"call for {CALL_DEADLINE_SECONDS:g} s ({attempts} attempts): it is down or overloaded; "

@@ -349,26 +349,25 @@ class Store:
     def failed_destinations(self, endpoint_id: str, status: int, since: float,
                             until: float | None) -> list[str]:
         """Ids of messages created in [since, until) whose delivery to the endpoint failed."""
-        sql = ("SELECT d.msg_id FROM destination d JOIN message m ON m.id = d.msg_id"
-               " WHERE d.endpoint_id=? AND d.status=? AND m.created >= ?")
-        args: list = [endpoint_id, status, since]
-        if until is not None:
-            sql += " AND m.created < ?"
-            args.append(until)
-        with self._lock:
-            return [row[0] for row in self._db.execute(sql + " ORDER BY d.msg_id", args)]
+        return self._message_ids("SELECT d.msg_id FROM destination d JOIN message m ON m.id = d.msg_id"
+                                 " WHERE d.endpoint_id=? AND d.status=?", [endpoint_id, status], since, until)
 
     def unattempted_messages(self, app_id: str, endpoint_id: str, since: float,
                              until: float | None) -> list[str]:
         """Ids of the app's messages created in [since, until) never sent to the endpoint."""
-        sql = ("SELECT m.id FROM message m WHERE m.app_id=? AND m.created >= ? AND NOT EXISTS"
-               " (SELECT 1 FROM destination d WHERE d.msg_id = m.id AND d.endpoint_id=?)")
-        args: list = [app_id, since, endpoint_id]
+        return self._message_ids("SELECT m.id FROM message m WHERE m.app_id=? AND NOT EXISTS"
+                                 " (SELECT 1 FROM destination d WHERE d.msg_id = m.id AND d.endpoint_id=?)",
+                                 [app_id, endpoint_id], since, until)
+
+    def _message_ids(self, sql: str, args: list, since: float, until: float | None) -> list[str]:
+        """The first column of ``sql`` (over messages ``m``) for messages created in [since, until), by id."""
+        sql += " AND m.created >= ?"
+        args = [*args, since]
         if until is not None:
             sql += " AND m.created < ?"
             args.append(until)
         with self._lock:
-            return [row[0] for row in self._db.execute(sql + " ORDER BY m.id", args)]
+            return [row[0] for row in self._db.execute(sql + " ORDER BY 1", args)]
 
     def update_message(self, doc: dict) -> None:
         with self._lock:

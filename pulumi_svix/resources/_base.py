@@ -35,17 +35,21 @@ def resource_props(schema: ResourceSchema, args: Any, kwargs: dict[str, Any]) ->
     return props
 
 
+def ordered(items: Any) -> Any:
+    """A set of names (event types, channels, flags) in the one order it is recorded in: sorted, without
+    repeats. Anything else is left as given (Check names the problem)."""
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        return sorted(set(items))
+    return items
+
+
 def in_set_order(value: Any) -> Any:
-    """A set property (event types, channels, flags) sorted and without repeats before it is registered.
+    """A set property sorted and without repeats before it is registered (``ordered``, also when it
+    holds outputs).
 
     The provider's Check records sets so anyway; sorting here too means the engine never compares the
     program's own order with the recorded one. It does so where Check is not asked: ``up --refresh
     --run-program`` showed ``[diff: ~event_types]`` on every refresh of an endpoint declared unsorted."""
-    def ordered(items: Any) -> Any:
-        if isinstance(items, list) and all(isinstance(item, str) for item in items):
-            return sorted(set(items))
-        return items
-
     if isinstance(value, list) and not any(isinstance(item, pulumi.Output) for item in value):
         return ordered(value)
     if isinstance(value, list):

@@ -22,6 +22,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 from ..dialect import answer_value, depends_on_dialect, request_body
 from ..schema import Property, ResourceSchema, resource_schema
 from . import _ownership, _servicer
+from ._base import ordered
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 UNMARKED = "__unmarked"  # in what ``_create`` returns (never in state): the object was taken over unwritten
@@ -165,9 +166,8 @@ def sets_in_order(schema: ResourceSchema, news: dict) -> dict:
     out = dict(news)
     for prop in schema.inputs:
         value = out.get(prop.python_name)
-        if prop.is_set and isinstance(value, list) and not is_unknown(value) \
-                and all(isinstance(v, str) for v in value):
-            out[prop.python_name] = sorted(set(value))
+        if prop.is_set and prop.python_name in out and not is_unknown(value):
+            out[prop.python_name] = ordered(value)
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.latency import in_flight
 from scripts.engine_env import VENV_PYTHON
 
 pytestmark = pytest.mark.engine
@@ -33,15 +34,6 @@ for n in range({COUNT}):
 """
 
 
-def peak_in_flight(log: list) -> int:
-    events = sorted([(entry[0], 1) for entry in log] + [(entry[1], -1) for entry in log])
-    current = peak = 0
-    for _t, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
-
-
 @pytest.fixture
 def program_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "svix-concurrency"
@@ -63,6 +55,6 @@ def test_independent_creates_and_deletes_run_as_wide_as_the_engines_parallelism(
             log = emulator.request_log()[before:]
             assert len(log) == COUNT
             # The engine's default --parallel is 8: all 8 in flight at once, not the host's old 4.
-            assert peak_in_flight(log) >= 8, sorted(round(entry[0] - log[0][0], 2) for entry in log)
+            assert in_flight(log)["peak_in_flight"] >= 8, sorted(round(entry[0] - log[0][0], 2) for entry in log)
     finally:
         emulator.set_faults()
